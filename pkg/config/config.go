@@ -1,0 +1,108 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/layout"
+	"github.com/imgpipe/imgpipe/pkg/storage"
+)
+
+// Defaults shared by both functions.
+const (
+	// DefaultMaxUploadBytes fits through API Gateway and Lambda: a synchronous invocation carries at most 6 MB, and
+	// the base64 encoding API Gateway applies to a binary body adds a third, so a multipart body much over 4.4 MB
+	// can never arrive. 4 MiB of file leaves room for the multipart framing and the text fields.
+	DefaultMaxUploadBytes = 4 << 20
+	// DefaultMaxPixels bounds the decoded frame: 50 MP is 200 MB as RGBA, within a 1024 MB function.
+	DefaultMaxPixels = 50_000_000
+	// DefaultWidths are the derivative widths.
+	DefaultWidths = "1920,640,320"
+)
+
+// Common holds the settings both functions read.
+type Common struct {
+	Storage   storage.Config // BUCKET (required), AWS_REGION (us-east-1), S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+	Layout    layout.Layout  // STAGING_PREFIX (staging/), OUTPUT_PREFIX (derivatives/), ORIGINALS_PREFIX (originals/), FAILED_PREFIX (failed/)
+	Catalog   catalog.Config // CATALOG_DRIVER and friends, see package catalog
+	LogLevel  slog.Level     // LOG_LEVEL (info)
+	Widths    []int          // WIDTHS (1920,640,320)
+	MaxPixels int64          // MAX_PIXELS (50000000)
+}
+
+// Upload configures the upload function (the image API).
+type Upload struct {
+	Common
+	FileField     string        // FILE_FIELD (file): the multipart field that carries the photo
+	MaxFileBytes  int64         // MAX_UPLOAD_BYTES (4194304)
+	MaxFields     int           // MAX_FIELDS (32): text fields per upload
+	MaxFieldBytes int           // MAX_FIELD_BYTES (8192): total size of text field names and values
+	CORSOrigins   []string      // CORS_ALLOWED_ORIGINS (empty: no CORS headers; "*" allows any origin)
+	URLTTL        time.Duration // URL_TTL (1h): lifetime of presigned derivative URLs
+	PublicBaseURL string        // PUBLIC_BASE_URL: when set (a CDN), derivative URLs are this plus the key, unsigned
+}
+
+// Resize configures the resize function.
+type Resize struct {
+	Common
+	JPEGQuality      int   // JPEG_QUALITY (82)
+	MaxSourceBytes   int64 // MAX_SOURCE_BYTES (104857600): larger staged objects are quarantined unread
+	ArchiveOriginals bool  // ARCHIVE_ORIGINALS (true): keep the original at originals/<id><ext>
+}
+
+func loadCommon(e *env) Common {
+	var c Common
+	c.Storage = storage.Config{
+		Bucket:          e.str("BUCKET", ""),
+		Region:          e.str("AWS_REGION", "us-east-1"),
+		Endpoint:        e.str("S3_ENDPOINT", ""),
+		AccessKeyID:     e.str("S3_ACCESS_KEY_ID", ""),
+		SecretAccessKey: e.str("S3_SECRET_ACCESS_KEY", ""),
+	}
+	if c.Storage.Bucket == "" {
+		e.errs = append(e.errs, errors.New("BUCKET is required"))
+	}
+	c.Layout = layout.New(e.str("STAGING_PREFIX", "staging/"), e.str("OUTPUT_PREFIX", "derivatives/"),
+		e.str("ORIGINALS_PREFIX", "originals/"), e.str("FAILED_PREFIX", "failed/"))
+	if c.Layout.Staging == c.Layout.Output || c.Layout.Staging == c.Layout.Originals || c.Layout.Staging == c.Layout.Failed {
+		// Writing outputs under the prefix that triggers the function would invoke it on its own outputs forever.
+		e.errs = append(e.errs, errors.New("STAGING_PREFIX must differ from OUTPUT_PREFIX, ORIGINALS_PREFIX and FAILED_PREFIX"))
+	}
+	cat, err := catalog.ConfigFromEnv(e.getenv)
+	if err != nil {
+		e.errs = append(e.errs, err)
+	}
+	c.Catalog = cat
+	if err := c.LogLevel.UnmarshalText([]byte(e.str("LOG_LEVEL", "info"))); err != nil {
+		e.errs = append(e.errs, errors.New("LOG_LEVEL: want debug, info, warn or error"))
+	}
+	c.Widths = e.widths("WIDTHS", DefaultWidths)
+	c.MaxPixels = e.int64("MAX_PIXELS", DefaultMaxPixels, 1, 1<<40)
+	return c
+}
+
+// LoadUpload reads the upload function's configuration.
+func LoadUpload(getenv func(string) string) (Upload, error) {
+	e := &env{getenv: getenv}
+	u := Upload{Common: loadCommon(e)}
+	u.FileField = e.str("FILE_FIELD", "file")
+	u.MaxFileBytes = e.int64("MAX_UPLOAD_BYTES", DefaultMaxUploadBytes, 1, 1<<40)
+	u.MaxFields = int(e.int64("MAX_FIELDS", 32, 0, 1000))
+	u.MaxFieldBytes = int(e.int64("MAX_FIELD_BYTES", 8192, 0, 1<<20))
+	u.CORSOrigins = e.list("CORS_ALLOWED_ORIGINS")
+	u.URLTTL = e.duration("URL_TTL", time.Hour)
+	u.PublicBaseURL = e.str("PUBLIC_BASE_URL", "")
+	return u, errors.Join(e.errs...)
+}
+
+// LoadResize reads the resize function's configuration.
+func LoadResize(getenv func(string) string) (Resize, error) {
+	e := &env{getenv: getenv}
+	r := Resize{Common: loadCommon(e)}
+	r.JPEGQuality = int(e.int64("JPEG_QUALITY", 82, 1, 100))
+	r.MaxSourceBytes = e.int64("MAX_SOURCE_BYTES", 100<<20, 1, 1<<40)
+	r.ArchiveOriginals = e.bool("ARCHIVE_ORIGINALS", true)
+	return r, errors.Join(e.errs...)
+}

@@ -1,0 +1,94 @@
+package imagefile
+
+import (
+	"bytes"
+	"errors"
+)
+
+// Format is an accepted image format.
+type Format struct {
+	Name        string // short name: jpeg, png, gif, webp
+	Ext         string // extension with dot, used for S3 keys
+	ContentType string // MIME type stored with the object
+}
+
+// The formats the pipeline accepts.
+var (
+	JPEG = Format{Name: "jpeg", Ext: ".jpg", ContentType: "image/jpeg"}
+	PNG  = Format{Name: "png", Ext: ".png", ContentType: "image/png"}
+	GIF  = Format{Name: "gif", Ext: ".gif", ContentType: "image/gif"}
+	WebP = Format{Name: "webp", Ext: ".webp", ContentType: "image/webp"}
+)
+
+// Sentinel errors callers branch on. Each message is safe to show to a client.
+var (
+	ErrEmpty         = errors.New("imagefile: the file is empty")
+	ErrNotImage      = errors.New("imagefile: the file is not an image")
+	ErrUnsupported   = errors.New("imagefile: unsupported image format")
+	ErrTruncated     = errors.New("imagefile: the image is truncated or corrupt")
+	ErrTooManyPixels = errors.New("imagefile: the image has too many pixels")
+)
+
+// known maps magic numbers to accepted formats. WebP needs a second check at offset 8.
+var known = []struct {
+	magic  []byte
+	format Format
+}{
+	{[]byte("\xFF\xD8\xFF"), JPEG},
+	{[]byte("\x89PNG\r\n\x1A\n"), PNG},
+	{[]byte("GIF87a"), GIF},
+	{[]byte("GIF89a"), GIF},
+}
+
+// unsupported recognises image formats we deliberately refuse, so the client is told "unsupported" rather than
+// "not an image": a HEIC photo from an iPhone is the common case.
+var unsupported = []struct {
+	offset int
+	magic  []byte
+	name   string
+}{
+	{4, []byte("ftypheic"), "HEIC"},
+	{4, []byte("ftypheix"), "HEIC"},
+	{4, []byte("ftyphevc"), "HEIC"},
+	{4, []byte("ftypmif1"), "HEIF"},
+	{4, []byte("ftypmsf1"), "HEIF"},
+	{4, []byte("ftypavif"), "AVIF"},
+	{0, []byte("II*\x00"), "TIFF"},
+	{0, []byte("MM\x00*"), "TIFF"},
+	{0, []byte("BM"), "BMP"},
+	{0, []byte("\x00\x00\x01\x00"), "ICO"},
+	{0, []byte("\xFF\x0A"), "JPEG XL"},
+	{0, []byte("\x00\x00\x00\x0CJXL "), "JPEG XL"},
+	{0, []byte("8BPS"), "PSD"},
+}
+
+// UnsupportedError names a recognised but refused format.
+type UnsupportedError struct{ Name string }
+
+func (e *UnsupportedError) Error() string {
+	return "imagefile: " + e.Name + " images are not supported; send JPEG, PNG, GIF or WebP"
+}
+
+// Is makes errors.Is(err, ErrUnsupported) true for an *UnsupportedError.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// Sniff identifies the format from the first bytes of the file.
+func Sniff(head []byte) (Format, error) {
+	if len(head) == 0 {
+		return Format{}, ErrEmpty
+	}
+	for _, k := range known {
+		if bytes.HasPrefix(head, k.magic) {
+			return k.format, nil
+		}
+	}
+	if len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP")) {
+		return WebP, nil
+	}
+	for _, u := range unsupported {
+		if len(head) >= u.offset+len(u.magic) && bytes.Equal(head[u.offset:u.offset+len(u.magic)], u.magic) {
+			return Format{}, &UnsupportedError{Name: u.name}
+		}
+	}
+	return Format{}, ErrNotImage
+}

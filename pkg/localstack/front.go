@@ -1,0 +1,190 @@
+package localstack
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/imgpipe/imgpipe/pkg/apigw"
+)
+
+// Limits of the real front door, so local behaviour matches AWS: API Gateway refuses bodies over 10 MB, and Lambda
+// refuses synchronous payloads over 6 MB (6,291,556 bytes), which API Gateway reports as 413.
+const (
+	apiGatewayMaxBody = 10 << 20
+	lambdaMaxPayload  = 6291556
+)
+
+// front is the local API Gateway: it turns an HTTP request into a proxy event of the configured payload format,
+// invokes the Lambda handler with the event's JSON, and turns the response event back into HTTP.
+type front struct {
+	handler func(context.Context, json.RawMessage) (any, error)
+	version apigw.Version
+	stage   string
+	seq     atomic.Int64
+}
+
+func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, apiGatewayMaxBody+1))
+	if err != nil {
+		http.Error(w, `{"message":"could not read the request body"}`, http.StatusBadRequest)
+		return
+	}
+	if len(body) > apiGatewayMaxBody {
+		writeGatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+		return
+	}
+	var ev any
+	if f.version == apigw.V2 {
+		ev = f.v2Event(r, body)
+	} else {
+		ev = f.v1Event(r, body)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		writeGatewayError(w, http.StatusInternalServerError, "Internal server error")
+		return
+	}
+	if len(payload) > lambdaMaxPayload {
+		writeGatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+		return
+	}
+	out, err := f.handler(r.Context(), payload)
+	if err != nil { // a function error: API Gateway answers 502 without detail
+		writeGatewayError(w, http.StatusBadGateway, "Internal server error")
+		return
+	}
+	writeResponse(w, out)
+}
+
+// binary reports whether API Gateway would base64-encode a body of this content type. The SAM template declares
+// multipart/form-data as a binary media type; HTTP APIs encode every non-text body.
+func binary(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "image/") || mt == "application/octet-stream"
+}
+
+func (f *front) requestID() string {
+	return fmt.Sprintf("local-%d-%d", time.Now().UnixNano(), f.seq.Add(1))
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return host
+}
+
+// resource returns the API Gateway resource template and path parameters for a path.
+func resource(path string) (string, map[string]string) {
+	if i := strings.LastIndex(path, "/images/"); i >= 0 && len(path) > i+len("/images/") {
+		return "/images/{id}", map[string]string{"id": path[i+len("/images/"):]}
+	}
+	return "/images", nil
+}
+
+func (f *front) v1Event(r *http.Request, body []byte) events.APIGatewayProxyRequest {
+	res, params := resource(r.URL.Path)
+	ev := events.APIGatewayProxyRequest{
+		Resource: res, Path: r.URL.Path, HTTPMethod: r.Method, PathParameters: params,
+		Headers: map[string]string{}, MultiValueHeaders: map[string][]string{},
+		QueryStringParameters: map[string]string{}, MultiValueQueryStringParameters: map[string][]string{},
+		RequestContext: events.APIGatewayProxyRequestContext{
+			Stage: f.stage, RequestID: f.requestID(), HTTPMethod: r.Method, ResourcePath: res,
+			Path: "/" + f.stage + r.URL.Path, Identity: events.APIGatewayRequestIdentity{SourceIP: sourceIP(r)},
+		},
+	}
+	for k, vs := range r.Header {
+		ev.Headers[k] = vs[len(vs)-1]
+		ev.MultiValueHeaders[k] = vs
+	}
+	for k, vs := range r.URL.Query() {
+		ev.QueryStringParameters[k] = vs[len(vs)-1]
+		ev.MultiValueQueryStringParameters[k] = vs
+	}
+	ev.Body, ev.IsBase64Encoded = encodeBody(body, binary(r.Header.Get("Content-Type")))
+	return ev
+}
+
+func (f *front) v2Event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+	res, params := resource(r.URL.Path)
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: r.Method + " " + res, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		Headers: map[string]string{}, QueryStringParameters: map[string]string{}, PathParameters: params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			Stage: "$default", RequestID: f.requestID(), RouteKey: r.Method + " " + res,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path,
+				Protocol: r.Proto, SourceIP: sourceIP(r), UserAgent: r.UserAgent()},
+		},
+	}
+	for k, vs := range r.Header { // HTTP APIs lower-case header names and join repeated values with commas
+		if strings.EqualFold(k, "Cookie") {
+			for _, c := range vs {
+				ev.Cookies = append(ev.Cookies, strings.Split(c, "; ")...)
+			}
+			continue
+		}
+		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	for k, vs := range r.URL.Query() {
+		ev.QueryStringParameters[k] = strings.Join(vs, ",")
+	}
+	ev.Body, ev.IsBase64Encoded = encodeBody(body, binary(r.Header.Get("Content-Type")))
+	return ev
+}
+
+func encodeBody(body []byte, binary bool) (string, bool) {
+	if binary {
+		return base64.StdEncoding.EncodeToString(body), true
+	}
+	return string(body), false
+}
+
+// writeResponse writes either response event type; both share these JSON fields.
+func writeResponse(w http.ResponseWriter, out any) {
+	raw, err := json.Marshal(out)
+	var resp struct {
+		StatusCode        int                 `json:"statusCode"`
+		Headers           map[string]string   `json:"headers"`
+		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+		Body              string              `json:"body"`
+		IsBase64Encoded   bool                `json:"isBase64Encoded"`
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &resp)
+	}
+	if err != nil || resp.StatusCode == 0 {
+		writeGatewayError(w, http.StatusBadGateway, "Internal server error")
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		w.Header()[http.CanonicalHeaderKey(k)] = vs
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			writeGatewayError(w, http.StatusBadGateway, "Internal server error")
+			return
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)
+}
+
+// writeGatewayError answers the way API Gateway itself does when the request never reaches the function.
+func writeGatewayError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"message":%q}`, msg)
+}

@@ -1,0 +1,162 @@
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/imgpipe/imgpipe/pkg/api"
+	"github.com/imgpipe/imgpipe/pkg/apigw"
+	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/config"
+	"github.com/imgpipe/imgpipe/pkg/metrics"
+	"github.com/imgpipe/imgpipe/pkg/pipeline"
+	"github.com/imgpipe/imgpipe/pkg/storage"
+)
+
+// Options configures the local stack.
+type Options struct {
+	DataDir string        // objects under DataDir/s3, the catalog at DataDir/catalog.db, dead letters under DataDir/dlq
+	APIAddr string        // e.g. 127.0.0.1:8080; port 0 picks a free one
+	S3Addr  string        // e.g. 127.0.0.1:9000
+	Payload apigw.Version // the API Gateway payload format the front emits
+	// Getenv supplies the functions' configuration (the same variables as in Lambda). Local defaults fill in
+	// BUCKET, S3_ENDPOINT, the catalog and CORS when it returns "".
+	Getenv func(string) string
+	Log    *slog.Logger
+	// Metrics receives the resize function's EMF records; nil discards them.
+	Metrics *metrics.Emitter
+}
+
+// Stack is a running local pipeline.
+type Stack struct {
+	APIURL, S3URL string
+	Bucket        string
+	DataDir       string
+	Upload        config.Upload
+	Resize        config.Resize
+
+	servers []*http.Server
+	invoker *asyncInvoker
+	store   catalog.Store
+}
+
+// Start starts the S3 server, the catalog, the resize trigger and the API front.
+func Start(ctx context.Context, opt Options) (st *Stack, err error) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if opt.Getenv == nil {
+		opt.Getenv = func(string) string { return "" }
+	}
+	st = &Stack{DataDir: opt.DataDir}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	s3ln, err := net.Listen("tcp", opt.S3Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen s3: %w", err)
+	}
+	apiln, err := net.Listen("tcp", opt.APIAddr)
+	if err != nil {
+		s3ln.Close()
+		return nil, fmt.Errorf("listen api: %w", err)
+	}
+	st.S3URL, st.APIURL = "http://"+s3ln.Addr().String(), "http://"+apiln.Addr().String()
+	defaults := map[string]string{
+		"BUCKET": "images", "S3_ENDPOINT": st.S3URL, "S3_ACCESS_KEY_ID": "local", "S3_SECRET_ACCESS_KEY": "local",
+		"CATALOG_DRIVER": "sqlite", "CATALOG_SQLITE_PATH": filepath.Join(opt.DataDir, "catalog.db"),
+		"CORS_ALLOWED_ORIGINS": "*",
+	}
+	getenv := func(k string) string {
+		if v := opt.Getenv(k); v != "" {
+			return v
+		}
+		return defaults[k]
+	}
+	if st.Upload, err = config.LoadUpload(getenv); err != nil {
+		return nil, err
+	}
+	if st.Resize, err = config.LoadResize(getenv); err != nil {
+		return nil, err
+	}
+	st.Bucket = st.Upload.Storage.Bucket
+
+	s3srv, _, err := newS3(filepath.Join(opt.DataDir, "s3"), st.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	if st.store, err = catalog.Open(ctx, st.Upload.Catalog); err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	client, err := storage.NewClient(ctx, st.Upload.Storage)
+	if err != nil {
+		return nil, err
+	}
+	bucket := storage.NewBucket(client, st.Bucket)
+
+	resizer := &pipeline.Resizer{Objects: bucket, Catalog: st.store, Config: pipeline.ConfigFrom(st.Resize),
+		Log: opt.Log.With("function", "resize"), Metrics: opt.Metrics}
+	st.invoker = newAsyncInvoker(resizer.HandleEvent, 2, filepath.Join(opt.DataDir, "dlq"), opt.Log.With("component", "s3-notifications"))
+	notify := &notifier{next: s3srv.Server(), bucket: st.Bucket, prefix: st.Resize.Layout.Staging,
+		region: st.Upload.Storage.Region, deliver: st.invoker.deliver}
+
+	svc := &api.Service{Objects: bucket, Catalog: st.store, Config: api.ConfigFrom(st.Upload),
+		Log: opt.Log.With("function", "upload"), NewID: api.NewID}
+	payload := opt.Payload
+	if payload == 0 {
+		payload = apigw.V1
+	}
+	fr := &front{handler: apigw.Lambda(svc.Handle), version: payload, stage: "local"}
+
+	for _, s := range []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{s3ln, notify}, {apiln, fr}} {
+		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}
+		st.servers = append(st.servers, srv)
+		go srv.Serve(s.ln)
+	}
+	return st, nil
+}
+
+// Idle reports whether every S3 notification has been handled.
+func (st *Stack) Idle() bool { return st.invoker == nil || st.invoker.idle() }
+
+// WaitIdle waits until every S3 notification has been handled or ctx ends.
+func (st *Stack) WaitIdle(ctx context.Context) error {
+	for !st.Idle() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Close stops the servers, lets queued events finish, and closes the catalog.
+func (st *Stack) Close() error {
+	var errs []error
+	for _, s := range st.servers {
+		errs = append(errs, s.Close())
+	}
+	if st.invoker != nil {
+		st.invoker.close()
+	}
+	if st.store != nil {
+		errs = append(errs, st.store.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,133 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("storage: object not found")
+	ErrTooLarge = errors.New("storage: object larger than allowed")
+)
+
+// Object is a whole object read from the bucket.
+type Object struct {
+	Key         string
+	Size        int64
+	ETag        string
+	ContentType string
+	Metadata    map[string]string
+	Body        []byte
+}
+
+// Bucket is one S3 bucket.
+type Bucket struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+	name    string
+}
+
+// NewBucket wraps client for the named bucket.
+func NewBucket(client *s3.Client, name string) *Bucket {
+	return &Bucket{client: client, presign: s3.NewPresignClient(client), name: name}
+}
+
+// Name returns the bucket name.
+func (b *Bucket) Name() string { return b.name }
+
+// Put stores data at key. A bytes.Reader body is seekable, so the SDK can sign the payload and retry it.
+func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error {
+	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(b.name),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String(contentType),
+		Metadata:      meta,
+	})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Get reads a whole object. An object over maxBytes (when > 0) is refused before its body is read, so a huge file
+// dropped into staging cannot exhaust the function's memory.
+func (b *Bucket) Get(ctx context.Context, key string, maxBytes int64) (*Object, error) {
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, classify(err))
+	}
+	defer out.Body.Close()
+	obj := &Object{
+		Key:         key,
+		Size:        aws.ToInt64(out.ContentLength),
+		ETag:        aws.ToString(out.ETag),
+		ContentType: aws.ToString(out.ContentType),
+		Metadata:    out.Metadata,
+	}
+	if maxBytes > 0 && obj.Size > maxBytes {
+		return obj, fmt.Errorf("get %s: %d bytes: %w", key, obj.Size, ErrTooLarge)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, obj.Size))
+	if _, err := io.Copy(buf, out.Body); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	obj.Body = buf.Bytes()
+	return obj, nil
+}
+
+// Delete removes key. Deleting a missing key succeeds, as it does in S3.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Exists reports whether key exists.
+func (b *Bucket) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err == nil {
+		return true, nil
+	}
+	if err = classify(err); errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return false, fmt.Errorf("head %s: %w", key, err)
+}
+
+// PresignGet returns a URL that fetches key without credentials until ttl passes. It carries the signer's
+// permissions, so the function that signs needs s3:GetObject on the key.
+func (b *Bucket) PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)},
+		s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	return req.URL, nil
+}
+
+// classify maps S3's not-found answers (NoSuchKey from GET, a bare 404 "NotFound" from HEAD) to ErrNotFound. A
+// missing bucket (NoSuchBucket) is deliberately not "not found": treating it as "object already gone" would make a
+// misconfigured function report success while doing nothing.
+func classify(err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "NoSuchKey", "NotFound":
+			return fmt.Errorf("%w: %v", ErrNotFound, err)
+		}
+	}
+	return err
+}
