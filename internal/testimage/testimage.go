@@ -1,0 +1,125 @@
+// Package testimage makes small images in code for tests, so the repository carries no binary fixtures, plus the
+// multipart bodies an upload client would send.
+package testimage
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"net/textproto"
+)
+
+// Pattern returns a w x h image with gradients and a bright corner block, so that orientation and scaling
+// mistakes change the pixels measurably.
+func Pattern(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.NRGBA{R: uint8(255 * x / max(1, w-1)), G: uint8(255 * y / max(1, h-1)), B: 96, A: 255}
+			if x < w/4 && y < h/4 {
+				c = color.NRGBA{R: 250, G: 250, B: 250, A: 255}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// JPEG encodes Pattern(w, h) as a JPEG.
+func JPEG(w, h int) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, Pattern(w, h), &jpeg.Options{Quality: 90}); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// PNG encodes Pattern(w, h) as a PNG; with alpha, the right half is half transparent.
+func PNG(w, h int, alpha bool) []byte {
+	img := Pattern(w, h)
+	if alpha {
+		for y := 0; y < h; y++ {
+			for x := w / 2; x < w; x++ {
+				img.Pix[img.PixOffset(x, y)+3] = 128
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// GIF encodes Pattern(w, h) as a single-frame GIF.
+func GIF(w, h int) []byte {
+	var b bytes.Buffer
+	if err := gif.Encode(&b, Pattern(w, h), nil); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// WebP returns a real 1x1 lossy WebP (no encoder exists in Go's standard library or x/image).
+func WebP() []byte {
+	b, _ := base64.StdEncoding.DecodeString("UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA")
+	return b
+}
+
+// WithOrientation inserts an EXIF APP1 segment carrying orientation o right after the SOI marker of a JPEG.
+func WithOrientation(jpg []byte, o int) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD0 at offset 8
+		0, 1, // one entry
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0, // Orientation, SHORT, count 1, value
+		0, 0, 0, 0} // no next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	app1 := append([]byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}, seg...)
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, app1...)
+	return append(out, jpg[2:]...)
+}
+
+// Part is one multipart part.
+type Part struct {
+	Field, Filename, ContentType string
+	Data                         []byte
+}
+
+// Multipart builds a multipart/form-data body and returns it with its Content-Type.
+func Multipart(parts ...Part) (body []byte, contentType string) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		disp := fmt.Sprintf(`form-data; name=%q`, p.Field)
+		if p.Filename != "" {
+			disp += fmt.Sprintf(`; filename=%q`, p.Filename)
+		}
+		h.Set("Content-Disposition", disp)
+		if p.ContentType != "" {
+			h.Set("Content-Type", p.ContentType)
+		}
+		pw, err := w.CreatePart(h)
+		if err != nil {
+			panic(err)
+		}
+		pw.Write(p.Data)
+	}
+	w.Close()
+	return b.Bytes(), w.FormDataContentType()
+}
+
+// BlankPNG encodes a uniform w x h grey PNG: a large pixel count in a few kilobytes, like a decompression bomb.
+func BlankPNG(w, h int) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
