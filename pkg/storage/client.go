@@ -22,6 +22,8 @@ type Config struct {
 	// AccessKeyID and SecretAccessKey are static credentials for a local server. Empty means the default AWS
 	// credential chain, which is what a Lambda function uses (its execution role).
 	AccessKeyID, SecretAccessKey string
+	// MaxAttempts overrides the SDK's retry count when > 0 (tests that inject faults use 1).
+	MaxAttempts int
 }
 
 // NewClient builds an S3 client. Call it once per Lambda container, outside the handler, so warm invocations reuse
@@ -38,6 +40,9 @@ func NewClient(ctx context.Context, cfg Config) (*s3.Client, error) {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.MaxAttempts > 0 {
+			o.RetryMaxAttempts = cfg.MaxAttempts
+		}
 		if cfg.Endpoint == "" {
 			return
 		}
