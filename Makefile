@@ -1,0 +1,57 @@
+# The front door: `make run` runs the whole pipeline locally, `make test` runs the tests. `make help` lists the rest.
+SHELL := bash
+FUNCTIONS := upload resize
+GO ?= go
+STACK_NAME ?= imgpipe
+# Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+
+.PHONY: help run test test-mysql e2e bench build package lint deploy smoke clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+run: ## Run the whole pipeline on 127.0.0.1 (API :8080, S3 :9000, data in ./data); no cloud, no Docker
+	$(GO) run ./cmd/imgpipe-local -data data
+
+test: ## Run the tests (the MySQL suite too when CATALOG_TEST_MYSQL_DSN is set; .ci/run sets it)
+	$(GO) test -count=1 ./...
+
+test-mysql: ## Start a private MariaDB on 127.0.0.1 (installing it with apt-get if needed) and run the tests against it
+	eval "$$(scripts/mariadb.sh start)" && $(GO) test -count=1 ./...
+
+e2e: ## End-to-end test of the real bootstrap binaries under a Lambda Runtime API, against MinIO (built once, cached)
+	MINIO_REQUIRED=1 $(GO) test -count=1 -v -run . ./e2e/
+
+bench: ## Time the resize job against a naive baseline (and sharp, with BENCH_FLAGS=-sharp) on real photos, 1 core
+	taskset -c 0 $(GO) run ./cmd/bench -gomaxprocs 1 $(BENCH_FLAGS)
+
+build: ## Build the bootstrap binaries for this machine into build/host/<fn>/bootstrap
+	@for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/host/$$fn/bootstrap ./functions/$$fn || exit 1; done
+	$(GO) build ./...
+
+package: ## Build build/<fn>/bootstrap for linux/arm64 (provided.al2023) and zip each as build/<fn>.zip
+	@for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	  rm -f build/$$fn.zip; \
+	  if command -v zip >/dev/null; then (cd build/$$fn && zip -q -X ../$$fn.zip bootstrap); \
+	  else (cd build/$$fn && python3 -m zipfile -c ../$$fn.zip bootstrap); fi || exit 1; \
+	  echo "build/$$fn.zip: $$(file -b build/$$fn/bootstrap 2>/dev/null | cut -d, -f1-2)"; done
+
+lint: ## go vet, gofmt and cfn-lint on the SAM template
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not installed (pip install cfn-lint)"; exit 1; }
+	cfn-lint deploy/template.yaml
+
+deploy: package ## Deploy to your AWS account with SAM (first run is --guided and saves deploy/samconfig.toml); not runnable in CI
+	sam deploy --template-file deploy/template.yaml --stack-name $(STACK_NAME) \
+	  --capabilities CAPABILITY_IAM --resolve-s3 --no-fail-on-empty-changeset \
+	  $(if $(wildcard deploy/samconfig.toml),,--guided)
+
+smoke: ## After deploy: upload a photo and check its derivatives (API=https://…/images BUCKET=name)
+	$(GO) run ./scripts/smoke -api $(API) -bucket $(BUCKET)
+
+clean: ## Remove build output and local data
+	rm -rf build data

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	u, err := LoadUpload(envOf(map[string]string{"BUCKET": "b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MaxFileBytes != 4<<20 || u.MaxPixels != 50_000_000 || u.FileField != "file" || u.URLTTL != time.Hour ||
+		!reflect.DeepEqual(u.Widths, []int{1920, 640, 320}) || u.Layout.Staging != "staging/" || u.Layout.Output != "derivatives/" ||
+		u.Catalog.Driver != "sqlite" || len(u.CORSOrigins) != 0 {
+		t.Fatalf("%+v", u)
+	}
+	r, err := LoadResize(envOf(map[string]string{"BUCKET": "b", "OUTPUT_PREFIX": "out", "WIDTHS": "800, 200"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.JPEGQuality != 82 || !r.ArchiveOriginals || r.Layout.Output != "out/" || !reflect.DeepEqual(r.Widths, []int{800, 200}) {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// TestEveryProblemIsReported checks that one load reports all mistakes, not just the first.
+func TestEveryProblemIsReported(t *testing.T) {
+	_, err := LoadResize(envOf(map[string]string{
+		"JPEG_QUALITY": "150", "WIDTHS": "1920,abc", "ARCHIVE_ORIGINALS": "maybe", "OUTPUT_PREFIX": "staging/",
+		"LOG_LEVEL": "loud", "MAX_PIXELS": "-1",
+	}))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"BUCKET", "JPEG_QUALITY", "WIDTHS", "ARCHIVE_ORIGINALS", "STAGING_PREFIX", "LOG_LEVEL", "MAX_PIXELS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %s in %v", want, err)
+		}
+	}
+	if _, err := LoadUpload(envOf(map[string]string{"BUCKET": "b", "URL_TTL": "soon", "WIDTHS": "640,640"})); err == nil ||
+		!strings.Contains(err.Error(), "URL_TTL") || !strings.Contains(err.Error(), "WIDTHS") {
+		t.Fatalf("upload: %v", err)
+	}
+}

@@ -1,0 +1,186 @@
+package localstack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/jpeg"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/imgpipe/imgpipe/internal/testimage"
+	"github.com/imgpipe/imgpipe/pkg/apigw"
+	"github.com/imgpipe/imgpipe/pkg/storage"
+)
+
+func startStack(t *testing.T, payload apigw.Version) (*Stack, *storage.Bucket) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := Start(t.Context(), Options{DataDir: dir, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Payload: payload,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	client, err := storage.NewClient(t.Context(), storage.Config{Bucket: st.Bucket, Region: "us-east-1", Endpoint: st.S3URL,
+		AccessKeyID: "x", SecretAccessKey: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, storage.NewBucket(client, st.Bucket)
+}
+
+type imageJSON struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	Filename    string `json:"filename"`
+	Derivatives []struct {
+		Width, Height int
+		Key, URL      string
+	} `json:"derivatives"`
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// waitReady polls the API, as a mobile client would, until the image leaves "pending".
+func waitReady(t *testing.T, st *Stack, id string) imageJSON {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var img imageJSON
+		if status := getJSON(t, st.APIURL+"/images/"+id, &img); status != 200 {
+			t.Fatalf("GET status %d", status)
+		}
+		if img.Status != "pending" {
+			return img
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still pending after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkDerivatives fetches every derivative URL and checks its size.
+func checkDerivatives(t *testing.T, img imageJSON, want ...image.Point) {
+	t.Helper()
+	if img.Status != "ready" || len(img.Derivatives) != len(want) {
+		t.Fatalf("image %+v", img)
+	}
+	for i, d := range img.Derivatives {
+		resp, err := http.Get(d.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		dec, _, err := image.Decode(bytes.NewReader(body))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", d.URL, resp.StatusCode, err)
+		}
+		if dec.Bounds().Dx() != d.Width || want[i] != dec.Bounds().Size() {
+			t.Errorf("%s: decoded %v, listed %dx%d", d.Key, dec.Bounds().Size(), d.Width, d.Height)
+		}
+	}
+}
+
+// TestUploadToDerivatives is the end-to-end path: an HTTP multipart upload through the local API Gateway, the
+// S3 notification, the resize handler, and the API reporting the derivatives, for both payload formats.
+func TestUploadToDerivatives(t *testing.T) {
+	for _, v := range []apigw.Version{apigw.V1, apigw.V2} {
+		t.Run(fmt.Sprintf("payload v%d", v), func(t *testing.T) {
+			st, bucket := startStack(t, v)
+			body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "photo.jpg", Data: testimage.JPEG(2000, 1500)},
+				testimage.Part{Field: "caption", Data: []byte("end to end")})
+			resp, err := http.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var up struct {
+				ID, StagingKey string
+			}
+			json.NewDecoder(resp.Body).Decode(&up)
+			resp.Body.Close()
+			if resp.StatusCode != 201 || up.ID == "" {
+				t.Fatalf("upload: %d", resp.StatusCode)
+			}
+			img := waitReady(t, st, up.ID)
+			checkDerivatives(t, img, image.Pt(1920, 1440), image.Pt(640, 480), image.Pt(320, 240))
+			if ok, _ := bucket.Exists(t.Context(), up.StagingKey); ok {
+				t.Error("staging copy not deleted")
+			}
+			if ok, _ := bucket.Exists(t.Context(), "originals/"+up.ID+".jpg"); !ok {
+				t.Error("original not archived")
+			}
+			if _, err := os.Stat(ObjectPath(st.DataDir, st.Bucket, "derivatives/"+up.ID+"/640.jpg")); err != nil {
+				t.Errorf("derivative not on disk where README says: %v", err)
+			}
+		})
+	}
+}
+
+// TestDirectS3Upload is the console path: a PutObject straight into staging/ over the S3 protocol, with a key
+// that needs URL-encoding in the event.
+func TestDirectS3Upload(t *testing.T) {
+	st, bucket := startStack(t, apigw.V1)
+	key := "staging/Holiday 2026/Straße 1+2.jpg"
+	if err := bucket.Put(t.Context(), key, testimage.JPEG(500, 400), "image/jpeg", nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := st.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Images []imageJSON }
+	getJSON(t, st.APIURL+"/images", &list)
+	if len(list.Images) != 1 || list.Images[0].Filename != "Straße 1+2.jpg" {
+		t.Fatalf("images %+v", list.Images)
+	}
+	checkDerivatives(t, list.Images[0], image.Pt(500, 400), image.Pt(500, 400), image.Pt(320, 256)) // never upscaled
+	if ok, _ := bucket.Exists(t.Context(), key); ok {
+		t.Error("staging copy not deleted")
+	}
+}
+
+// TestOutputsDoNotTrigger checks the notification filter: writing under any other prefix invokes nothing.
+func TestOutputsDoNotTrigger(t *testing.T) {
+	st, bucket := startStack(t, apigw.V1)
+	if err := bucket.Put(t.Context(), "derivatives/x/1920.jpg", testimage.JPEG(50, 50), "image/jpeg", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !st.Idle() {
+		t.Fatal("an output triggered the resize function")
+	}
+}
+
+// TestGatewayLimits checks that the local front refuses what API Gateway and Lambda would.
+func TestGatewayLimits(t *testing.T) {
+	st, _ := startStack(t, apigw.V1)
+	body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "big.jpg", Data: make([]byte, 5<<20)})
+	resp, err := http.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 5 MB multipart body base64-encodes past Lambda's 6 MB limit; got %d", resp.StatusCode)
+	}
+}
