@@ -1,0 +1,105 @@
+package catalog
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits of an Image, matching the column sizes of the schema. They are
+// checked before anything is written, because MySQL in strict mode rejects an
+// oversized value while SQLite stores it, and the backends must agree.
+const (
+	// MaxIDBytes is the longest ID; a UUID string is 36.
+	MaxIDBytes = 64
+	// MaxFilenameBytes is the longest Filename, in bytes of UTF-8.
+	MaxFilenameBytes = 255
+	// MaxContentTypeBytes is the longest ContentType of an image or derivative.
+	MaxContentTypeBytes = 255
+	// MaxKeyBytes is the longest S3 key, which is also S3's own limit.
+	MaxKeyBytes = 1024
+	// MaxFailureReason is how many bytes of FailureReason are kept; the rest
+	// is cut at a character boundary, since recording that an image failed
+	// matters more than the full text of why.
+	MaxFailureReason = 1024
+)
+
+// validID reports whether id can be stored and put in a cursor: 1 to
+// MaxIDBytes of printable ASCII. The column is ASCII with a binary collation
+// so that MySQL and SQLite order ids the same way, which keyset pagination
+// relies on.
+func validID(id string) bool {
+	if id == "" || len(id) > MaxIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// validate checks img against the schema's limits. It does not check Status:
+// each method sets the status it writes.
+func validate(img *Image) error {
+	if img == nil {
+		return fmt.Errorf("%w: nil image", ErrInvalid)
+	}
+	if !validID(img.ID) {
+		return fmt.Errorf("%w: id %q is not 1-%d printable ASCII bytes", ErrInvalid, img.ID, MaxIDBytes)
+	}
+	if err := checkText("filename", img.Filename, MaxFilenameBytes); err != nil {
+		return err
+	}
+	if err := checkText("content type", img.ContentType, MaxContentTypeBytes); err != nil {
+		return err
+	}
+	if err := checkText("staging key", img.StagingKey, MaxKeyBytes); err != nil {
+		return err
+	}
+	if err := checkText("original key", img.OriginalKey, MaxKeyBytes); err != nil {
+		return err
+	}
+	if img.Bytes < 0 || img.Width < 0 || img.Height < 0 {
+		return fmt.Errorf("%w: negative size %d or dimensions %dx%d", ErrInvalid, img.Bytes, img.Width, img.Height)
+	}
+	for i, d := range img.Derivatives {
+		if err := checkText(fmt.Sprintf("derivative %d key", i), d.Key, MaxKeyBytes); err != nil {
+			return err
+		}
+		if d.Bytes < 0 || d.Width < 0 || d.Height < 0 {
+			return fmt.Errorf("%w: derivative %d has a negative size or dimension", ErrInvalid, i)
+		}
+	}
+	for _, t := range []time.Time{img.CreatedAt, img.UpdatedAt} {
+		if !t.IsZero() && (t.Year() < 1970 || t.Year() > 9999) {
+			// The stored text form has a four-digit year and MySQL's
+			// DATETIME stops at 9999.
+			return fmt.Errorf("%w: time %s is outside 1970-9999", ErrInvalid, t)
+		}
+	}
+	return nil
+}
+
+func checkText(what, s string, max int) error {
+	if len(s) > max {
+		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalid, what, len(s), max)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, what)
+	}
+	return nil
+}
+
+// truncateUTF8 cuts s to at most max bytes without splitting a character.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
