@@ -326,3 +326,38 @@ func checkLogs(t *testing.T, p *pipeline) {
 		t.Error("no EMF record from the resize function")
 	}
 }
+
+// TestDatabaseDownAtColdStart starts the upload binary with an unreachable MySQL: it must still start, and answer
+// a readable 503 (not an init failure, which API Gateway turns into an opaque 502), storing nothing.
+func TestDatabaseDownAtColdStart(t *testing.T) {
+	p := start(t)
+	uploadBin, _ := binaries(t)
+	down, err := lambdaruntime.Start(t.Context(), uploadBin, lambdaruntime.Options{FunctionName: "imgpipe-upload-dbdown",
+		Timeout: 30 * time.Second, Env: map[string]string{
+			"BUCKET": bucket, "AWS_REGION": p.minio.Region, "S3_ENDPOINT": p.minio.Endpoint,
+			"S3_ACCESS_KEY_ID": p.minio.AccessKey, "S3_SECRET_ACCESS_KEY": p.minio.SecretKey,
+			"CATALOG_DRIVER": "mysql", "DB_HOST": "127.0.0.1", "DB_PORT": "1", "DB_USER": "u", "DB_NAME": "d",
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "a.jpg", Data: testimage.JPEG(100, 80)})
+	payload, _ := json.Marshal(restUpload(body, ct))
+	out, err := down.Invoke(t.Context(), payload)
+	if err != nil {
+		t.Fatalf("invocation failed instead of answering 503: %v", err)
+	}
+	var resp struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	json.Unmarshal(out, &resp)
+	if resp.StatusCode != 503 || !strings.Contains(resp.Body, `"unavailable"`) {
+		t.Fatalf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	list, err := p.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil || len(list.Contents) != 0 {
+		t.Fatalf("stored %v objects (%v)", len(list.Contents), err)
+	}
+}

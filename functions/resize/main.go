@@ -34,7 +34,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := catalog.Open(ctx, cfg.Catalog)
+	// Opened on first use, so a cold start while the database is down still answers (503 / a retryable error).
+	store, err := catalog.NewLazy(cfg.Catalog)
 	if err != nil {
 		return err
 	}
