@@ -10,11 +10,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/config"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
 	"github.com/imgpipe/imgpipe/pkg/pipeline"
-	"github.com/imgpipe/imgpipe/pkg/storage"
 )
 
 func main() {
@@ -29,24 +27,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("function", "resize")
-	client, err := storage.NewClient(ctx, cfg.Storage)
+	c, err := cfg.Connect(ctx, "resize")
 	if err != nil {
 		return err
 	}
-	// Opened on first use, so a cold start while the database is down still answers (503 / a retryable error).
-	store, err := catalog.NewLazy(cfg.Catalog)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	r := &pipeline.Resizer{
-		Objects: storage.NewBucket(client, cfg.Storage.Bucket),
-		Catalog: store,
-		Config:  pipeline.ConfigFrom(cfg),
-		Log:     log,
-		Metrics: metrics.New(os.Stdout, "ImagePipeline"),
-	}
+	defer c.Catalog.Close()
+	r := &pipeline.Resizer{Objects: c.Bucket, Catalog: c.Catalog, Config: pipeline.ConfigFrom(cfg), Log: c.Log,
+		Metrics: metrics.New(os.Stdout, "ImagePipeline")}
 	lambda.Start(r.HandleEvent)
 	return nil
 }

@@ -40,15 +40,9 @@ type listView struct {
 }
 
 func (s *Service) get(ctx context.Context, id string) *apigw.Response {
-	if resp := checkID(id); resp != nil {
+	img, resp := s.lookup(ctx, id)
+	if resp != nil {
 		return resp
-	}
-	img, err := s.Catalog.Get(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return errorResponse(http.StatusNotFound, "not_found", "no image with id "+id)
-	}
-	if err != nil {
-		return s.unavailable("catalog get "+id, err)
 	}
 	v, err := s.view(ctx, img)
 	if err != nil {
@@ -89,15 +83,9 @@ func (s *Service) list(ctx context.Context, req *apigw.Request) *apigw.Response 
 // first: if S3 fails, the row still lists them and the client can retry. A pending image is refused, because the
 // resize function may be writing its derivatives at this moment.
 func (s *Service) delete(ctx context.Context, id string) *apigw.Response {
-	if resp := checkID(id); resp != nil {
+	img, resp := s.lookup(ctx, id)
+	if resp != nil {
 		return resp
-	}
-	img, err := s.Catalog.Get(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return errorResponse(http.StatusNotFound, "not_found", "no image with id "+id)
-	}
-	if err != nil {
-		return s.unavailable("catalog get "+id, err)
 	}
 	if img.Status == catalog.StatusPending {
 		return errorResponse(http.StatusConflict, "pending", "the image is still being processed; delete it once it is ready or failed")
@@ -140,6 +128,21 @@ func (s *Service) view(ctx context.Context, img *catalog.Image) (imageView, erro
 		v.Derivatives = append(v.Derivatives, derivativeView{Derivative: d, URL: u})
 	}
 	return v, nil
+}
+
+// lookup finds the row for id, or returns the answer for a malformed id, an unknown id or a database failure.
+func (s *Service) lookup(ctx context.Context, id string) (*catalog.Image, *apigw.Response) {
+	if resp := checkID(id); resp != nil {
+		return nil, resp
+	}
+	img, err := s.Catalog.Get(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, errorResponse(http.StatusNotFound, "not_found", "no image with id "+id)
+	}
+	if err != nil {
+		return nil, s.unavailable("catalog get "+id, err)
+	}
+	return img, nil
 }
 
 // checkID rejects anything that is not a UUID before it reaches the database.
