@@ -6,7 +6,7 @@ STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
-.PHONY: help run test test-mysql e2e bench build package lint deploy smoke clean
+.PHONY: help run test test-mysql e2e bench build package lint deploy smoke smoke-local clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ deploy: package ## Deploy to your AWS account with SAM (first run is --guided an
 
 smoke: ## After deploy: upload a photo and check its derivatives (API=https://…/images BUCKET=name)
 	$(GO) run ./scripts/smoke -api $(API) -bucket $(BUCKET)
+
+smoke-local: ## Run the smoke test against a throwaway local stack (the `make run` + curl check, scripted)
+	scripts/smoke-local.sh
 
 clean: ## Remove build output and local data
 	rm -rf build data
