@@ -1,0 +1,157 @@
+package jpegscale
+
+// coefStore keeps one component's quantized coefficients between the scans
+// of a progressive JPEG, whose pixels can only be reconstructed after the
+// last scan. The standard library keeps a [64]int32 per block, 256 bytes,
+// which is about 107 MB for a 13 MP 4:2:2 photo and dominates a Lambda's
+// memory. Two facts shrink it:
+//
+//   - the quantized coefficients of a valid 8-bit JPEG fit in 11 bits
+//     (tables F.1 and F.2 of T.81), so int16 is enough;
+//   - at scale s only the top-left (8/s)x(8/s) corner of each block reaches
+//     the reduced IDCT. The other coefficients still matter while parsing,
+//     because a successive-approximation refinement scan sends a correction
+//     bit for every coefficient that is already nonzero, but for that one
+//     "is nonzero" bit per coefficient is all that is needed.
+//
+// So a block costs 136 bytes at scale 1, 40 at scale 2, 16 at scale 4 and 10
+// at scale 8. The nonzero bitmap also lets refinement skip zero
+// coefficients without loading them.
+type coefStore struct {
+	// low holds bs*bs coefficients per block: the low-frequency corner in
+	// natural (row-major) order.
+	low []int16
+	// nz holds, per block, bit zig set when the coefficient at zig-zag index
+	// zig is nonzero.
+	nz []uint64
+}
+
+// lowIndex maps, for each block output size bs (indexed by log2(bs)), a
+// zig-zag index to the coefficient's position in coefStore.low, or -1 when
+// the coefficient lies outside the low-frequency corner. For bs == 8 it is
+// unzig.
+var lowIndex = func() (t [4][blockSize]int8) {
+	for l := range t {
+		bs := 1 << l
+		for zig, u := range unzig {
+			r, c := u/8, u%8
+			t[l][zig] = -1
+			if r < bs && c < bs {
+				t[l][zig] = int8(r*bs + c)
+			}
+		}
+	}
+	return t
+}()
+
+// log2bs returns log2 of a block output size in {1, 2, 4, 8}.
+func log2bs(bs int) int {
+	switch bs {
+	case 8:
+		return 3
+	case 4:
+		return 2
+	case 2:
+		return 1
+	}
+	return 0
+}
+
+// alloc sizes the store for n blocks of output size bs.
+func (s *coefStore) alloc(n, bs int) {
+	s.low = make([]int16, n*bs*bs)
+	s.nz = make([]uint64, n)
+}
+
+// allocated reports whether alloc has been called; a zero-block image still
+// counts, because make returns a non-nil empty slice.
+func (s *coefStore) allocated() bool { return s.low != nil }
+
+// progBlock is a view of one block in a coefStore that the progressive
+// decoding functions read and write by zig-zag index, without copying the
+// block in and out for every scan.
+type progBlock struct {
+	// low is this block's corner, and pos maps a zig-zag index to its
+	// position in low, or -1 when it lies outside the corner.
+	low []int16
+	pos *[blockSize]int8
+	nz  *uint64
+}
+
+// view returns the progBlock for block blk of output size bs.
+func (s *coefStore) view(blk, bs int) progBlock {
+	n := bs * bs
+	return progBlock{low: s.low[blk*n : blk*n+n : blk*n+n], pos: &lowIndex[log2bs(bs)], nz: &s.nz[blk]}
+}
+
+// set stores v at zig-zag index zig. Out-of-range values, which only a
+// corrupt file can produce, saturate rather than wrap so that a nonzero
+// coefficient never turns into zero: that keeps the bit-stream parsing of
+// later refinement scans, and so success or failure, the same as
+// image/jpeg's.
+func (p *progBlock) set(zig, v int32) {
+	zig &= blockSize - 1
+	if i := p.pos[zig]; i >= 0 {
+		p.low[i] = sat16(v)
+	}
+	bit := uint64(1) << uint(zig)
+	if v != 0 {
+		*p.nz |= bit
+	} else {
+		*p.nz &^= bit
+	}
+}
+
+// refine moves the nonzero coefficient at zig-zag index zig one step of
+// delta away from zero, as a correction bit of 1 asks (section G.1.2.3).
+// Outside the corner only nonzero-ness is kept, and that does not change.
+func (p *progBlock) refine(zig, delta int32) {
+	i := p.pos[zig&(blockSize-1)]
+	if i < 0 {
+		return
+	}
+	v := int32(p.low[i])
+	if v >= 0 {
+		v += delta
+	} else {
+		v -= delta
+	}
+	p.low[i] = sat16(v)
+}
+
+// orDC sets bits of the DC coefficient for a DC refinement scan. The DC
+// coefficient is always in the corner.
+func (p *progBlock) orDC(delta int32) {
+	p.set(0, int32(p.low[0])|delta)
+}
+
+// dequantize writes block blk's low-frequency corner, multiplied by the
+// natural-order quantization table qt, into b for storeBlock. Coefficients
+// outside the corner are not read by the reduced IDCTs and are left as is.
+func (s *coefStore) dequantize(b *block, blk, bs int, qt *block) {
+	n := bs * bs
+	low := s.low[blk*n : blk*n+n]
+	if bs == 8 {
+		low := (*[blockSize]int16)(low)
+		for i := range b {
+			b[i] = int32(low[i]) * qt[i]
+		}
+		return
+	}
+	for r := 0; r < bs; r++ {
+		for c := 0; c < bs; c++ {
+			b[8*r+c] = int32(low[r*bs+c]) * qt[8*r+c]
+		}
+	}
+}
+
+// sat16 narrows v to int16, saturating instead of wrapping.
+func sat16(v int32) int16 {
+	if v > 32767 {
+		return 32767
+	}
+	if v < -32768 {
+		return -32768
+	}
+	return int16(v)
+}

@@ -1,0 +1,292 @@
+package jpegscale
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"os"
+	"testing"
+	"testing/iotest"
+)
+
+var scales = []int{1, 2, 4, 8}
+
+// TestScale1MatchesStdlib checks that scale 1 is a drop-in replacement for
+// image/jpeg: same type, bounds and every pixel, across subsamplings,
+// progressive files, restart intervals, CMYK/YCCK and Adobe RGB.
+func TestScale1MatchesStdlib(t *testing.T) {
+	for name, data := range fixtures(t) {
+		t.Run(name, func(t *testing.T) { checkScale1(t, data) })
+	}
+}
+
+// TestScale1MatchesStdlibPhotos repeats TestScale1MatchesStdlib on the real
+// phone photos that CI keeps beside the repository.
+func TestScale1MatchesStdlibPhotos(t *testing.T) {
+	for name, data := range realPhotos(t) {
+		t.Run(name, func(t *testing.T) { checkScale1(t, data) })
+	}
+}
+
+func checkScale1(t *testing.T, data []byte) {
+	want, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("image/jpeg: %v", err)
+	}
+	got, err := Decode(bytes.NewReader(data), 1)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if err := samePixels(got, want); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestProgressiveRestartSubsampled decodes a progressive 4:2:0 file with a
+// restart interval, which image/jpeg rejects (see processNonInterleaved).
+// cjpeg made it from the same picture and settings as progressive-420.jpg,
+// and restart markers change only the entropy coding, so both files hold
+// the same coefficients and must decode to the same pixels at every scale.
+func TestProgressiveRestartSubsampled(t *testing.T) {
+	data, err := os.ReadFile("testdata/progressive-420-restart.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := fixtures(t)["progressive-420.jpg"]
+	for _, s := range scales {
+		want, err := Decode(bytes.NewReader(ref), s)
+		if err != nil {
+			t.Fatalf("scale %d: reference: %v", s, err)
+		}
+		got, err := Decode(bytes.NewReader(data), s)
+		if err != nil {
+			t.Fatalf("scale %d: %v", s, err)
+		}
+		if err := samePixels(got, want); err != nil {
+			t.Errorf("scale %d: %v", s, err)
+		}
+	}
+}
+
+// TestScaledBounds checks the ceil(W/s) x ceil(H/s) contract and that a
+// scaled decode keeps the image type and chroma subsampling, so callers can
+// keep their type-switched fast paths.
+func TestScaledBounds(t *testing.T) {
+	for name, data := range fixtures(t) {
+		full, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: image/jpeg: %v", name, err)
+		}
+		w, h := full.Bounds().Dx(), full.Bounds().Dy()
+		for _, s := range scales {
+			got, err := Decode(bytes.NewReader(data), s)
+			if err != nil {
+				t.Errorf("%s scale %d: %v", name, s, err)
+				continue
+			}
+			if want := image.Rect(0, 0, (w+s-1)/s, (h+s-1)/s); got.Bounds() != want {
+				t.Errorf("%s scale %d: bounds %v, want %v", name, s, got.Bounds(), want)
+			}
+			if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", full) {
+				t.Errorf("%s scale %d: type %T, want %T", name, s, got, full)
+			}
+			if g, ok := got.(*image.YCbCr); ok && g.SubsampleRatio != full.(*image.YCbCr).SubsampleRatio {
+				t.Errorf("%s scale %d: subsampling %v, want %v", name, s, g.SubsampleRatio, full.(*image.YCbCr).SubsampleRatio)
+			}
+		}
+	}
+}
+
+// TestScaledQuality compares each reduced decode with a full decode by
+// image/jpeg followed by an s x s box average. The two are different
+// low-pass filters, so they do not match exactly (the fixtures measure
+// 43-51 dB), but a swapped constant or sign in a reduced IDCT drops below
+// 31 dB, well under the 40 dB floor.
+func TestScaledQuality(t *testing.T) {
+	data := fixtures(t)
+	for _, name := range []string{
+		"baseline-420.jpg", "baseline-444.jpg", "baseline-422.jpg", "baseline-440.jpg", "baseline-411.jpg",
+		"baseline-gray.jpg", "baseline-cmyk.jpg", "baseline-rgb.jpg", "baseline-420-restart.jpg",
+		"progressive-420.jpg", "progressive-444-restart.jpg", "progressive-gray.jpg",
+	} {
+		checkQuality(t, name, data[name], 40)
+	}
+}
+
+// TestScaledQualityPhotos is TestScaledQuality on real photos, where the
+// finer detail makes the two filters differ more (40-62 dB measured).
+func TestScaledQualityPhotos(t *testing.T) {
+	photos := realPhotos(t)
+	for _, name := range []string{"Landscape_1.jpg", "Portrait_1.jpg"} {
+		if data, ok := photos[name]; ok {
+			checkQuality(t, name, data, 37)
+		}
+	}
+}
+
+func checkQuality(t *testing.T, name string, data []byte, minDB float64) {
+	t.Helper()
+	full, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: image/jpeg: %v", name, err)
+	}
+	for _, s := range scales[1:] {
+		got, err := Decode(bytes.NewReader(data), s)
+		if err != nil {
+			t.Errorf("%s scale %d: %v", name, s, err)
+			continue
+		}
+		p, err := scaledPSNR(got, full, s)
+		if err != nil {
+			t.Errorf("%s scale %d: %v", name, s, err)
+			continue
+		}
+		t.Logf("%s scale %d: PSNR %.1f dB", name, s, p)
+		if p < minDB {
+			t.Errorf("%s scale %d: PSNR %.1f dB against box-averaged image/jpeg, want >= %.0f", name, s, p, minDB)
+		}
+	}
+}
+
+// TestDecodeConfig checks that the header-only path reports what
+// image/jpeg reports: full-resolution size and colour model.
+func TestDecodeConfig(t *testing.T) {
+	for name, data := range fixtures(t) {
+		want, err := jpeg.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: image/jpeg: %v", name, err)
+		}
+		got, err := DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("%s: config %+v, want %+v", name, got, want)
+		}
+	}
+}
+
+func TestScaleFor(t *testing.T) {
+	tests := map[string]struct{ srcW, minW, want int }{
+		"5312 to 1920":      {5312, 1920, 2},
+		"5312 to 640":       {5312, 640, 8},
+		"4000 to 640":       {4000, 640, 4},
+		"5120 to 640 exact": {5120, 640, 8},
+		"5113 to 640 ceil":  {5113, 640, 8},
+		"5111 to 640":       {5111, 640, 4},
+		"3840 to 1920":      {3840, 1920, 2},
+		"3839 to 1920 ceil": {3839, 1920, 2},
+		"3838 to 1920":      {3838, 1920, 1},
+		"smaller than min":  {300, 320, 1},
+		"zero min":          {100, 0, 8},
+	}
+	for name, tc := range tests {
+		if got := ScaleFor(tc.srcW, tc.minW); got != tc.want {
+			t.Errorf("%s: ScaleFor(%d, %d) = %d, want %d", name, tc.srcW, tc.minW, got, tc.want)
+		}
+	}
+}
+
+func TestInvalidScale(t *testing.T) {
+	data := fixtures(t)["baseline-420.jpg"]
+	for _, s := range []int{-1, 0, 3, 16} {
+		if _, err := Decode(bytes.NewReader(data), s); !errors.Is(err, ErrScale) {
+			t.Errorf("scale %d: err = %v, want ErrScale", s, err)
+		}
+	}
+}
+
+// TestInvalidInput checks that garbage gives the documented error types.
+func TestInvalidInput(t *testing.T) {
+	var fe FormatError
+	if _, err := Decode(bytes.NewReader([]byte("GIF89a not a jpeg")), 1); !errors.As(err, &fe) {
+		t.Errorf("non-JPEG: err = %v, want FormatError", err)
+	}
+	// A lossless (SOF3) frame is valid JPEG that neither decoder implements.
+	data := fixtures(t)["baseline-gray.jpg"]
+	i := bytes.Index(data, []byte{0xff, 0xc0})
+	lossless := bytes.Clone(data)
+	lossless[i+1] = 0xc3
+	var ue UnsupportedError
+	if _, err := Decode(bytes.NewReader(lossless), 2); !errors.As(err, &ue) {
+		t.Errorf("SOF3: err = %v, want UnsupportedError", err)
+	}
+}
+
+// TestTruncated cuts fixtures short and expects io.ErrUnexpectedEOF, never a
+// panic or an image. The small grayscale progressive file is cut at every
+// length, each cut decoded at one scale in turn; the others are cut at a
+// spread of lengths plus the last 40, at every scale.
+func TestTruncated(t *testing.T) {
+	for name, data := range fixtures(t) {
+		if name == "progressive-gray.jpg" {
+			for n := range len(data) {
+				checkTruncated(t, name, data[:n], scales[n%len(scales)])
+			}
+			continue
+		}
+		step := 61
+		if testing.Short() {
+			step = 499
+		}
+		for n := 0; n < len(data); n += step {
+			checkTruncated(t, name, data[:n], scales...)
+		}
+		for n := max(0, len(data)-40); n < len(data); n++ {
+			checkTruncated(t, name, data[:n], scales...)
+		}
+	}
+}
+
+func checkTruncated(t *testing.T, name string, data []byte, scales ...int) {
+	t.Helper()
+	for _, s := range scales {
+		if _, err := Decode(bytes.NewReader(data), s); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%s cut at %d, scale %d: err = %v, want io.ErrUnexpectedEOF", name, len(data), s, err)
+		}
+	}
+}
+
+// TestShortReads feeds the decoder one byte or half a buffer per Read, so
+// that the byte buffer is nearly empty at every point of the scan. The bit
+// reader then has to fall back from fillFast's 8-byte loads to reading
+// byte by byte, and the pixels must not change.
+func TestShortReads(t *testing.T) {
+	data := fixtures(t)
+	readers := map[string]func([]byte) io.Reader{
+		"one byte": func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
+		"half":     func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) },
+	}
+	for _, name := range []string{"baseline-420-restart.jpg", "baseline-444.jpg", "progressive-420.jpg", "progressive-444-restart.jpg"} {
+		for _, s := range scales {
+			want, err := Decode(bytes.NewReader(data[name]), s)
+			if err != nil {
+				t.Fatalf("%s scale %d: %v", name, s, err)
+			}
+			for rname, r := range readers {
+				got, err := Decode(r(data[name]), s)
+				if err != nil {
+					t.Errorf("%s scale %d, %s reads: %v", name, s, rname, err)
+					continue
+				}
+				if err := samePixels(got, want); err != nil {
+					t.Errorf("%s scale %d, %s reads: %v", name, s, rname, err)
+				}
+			}
+		}
+	}
+}
+
+// TestReadError checks that an I/O error other than EOF reaches the caller
+// unchanged rather than being reported as a format problem.
+func TestReadError(t *testing.T) {
+	data := fixtures(t)["baseline-420.jpg"]
+	r := io.MultiReader(bytes.NewReader(data[:len(data)/2]), iotest.ErrReader(iotest.ErrTimeout))
+	if _, err := Decode(r, 2); !errors.Is(err, iotest.ErrTimeout) {
+		t.Errorf("err = %v, want iotest.ErrTimeout", err)
+	}
+}

@@ -1,0 +1,781 @@
+// Copyright 2012 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+// (In this package that file is LICENSE-go.)
+
+// This file is forked from the Go standard library's image/jpeg/scan.go.
+// The changes are: the scaled image allocation in makeImg; the block loop
+// split into decodeBlock, decodeSequential (with an inline fast path) and
+// decodeProgressive, which writes straight into the compact coefficient
+// store of coeffs.go; refineNonZeroes working on a nonzero bitmap; the
+// spec-conforming restart count of processNonInterleaved; and the reduced
+// IDCTs in storeBlock.
+
+package jpegscale
+
+import (
+	"image"
+	mathbits "math/bits"
+)
+
+// makeImg allocates and initializes the destination image. The backing
+// planes cover whole MCUs at bs pixels per block, so every block can be
+// stored without bounds checks; the returned sub-image is ceil(W/s) x
+// ceil(H/s).
+func (d *decoder) makeImg(mxx, myy int) {
+	bs := d.bs
+	w := (d.width + d.scale - 1) / d.scale
+	h := (d.height + d.scale - 1) / d.scale
+	if d.nComp == 1 {
+		m := image.NewGray(image.Rect(0, 0, bs*mxx, bs*myy))
+		d.img1 = m.SubImage(image.Rect(0, 0, w, h)).(*image.Gray)
+		return
+	}
+
+	h0 := d.comp[0].h
+	v0 := d.comp[0].v
+	hRatio := h0 / d.comp[1].h
+	vRatio := v0 / d.comp[1].v
+	var subsampleRatio image.YCbCrSubsampleRatio
+	switch hRatio<<4 | vRatio {
+	case 0x11:
+		subsampleRatio = image.YCbCrSubsampleRatio444
+	case 0x12:
+		subsampleRatio = image.YCbCrSubsampleRatio440
+	case 0x21:
+		subsampleRatio = image.YCbCrSubsampleRatio422
+	case 0x22:
+		subsampleRatio = image.YCbCrSubsampleRatio420
+	case 0x41:
+		subsampleRatio = image.YCbCrSubsampleRatio411
+	case 0x42:
+		subsampleRatio = image.YCbCrSubsampleRatio410
+	default:
+		panic("unreachable")
+	}
+	m := image.NewYCbCr(image.Rect(0, 0, bs*h0*mxx, bs*v0*myy), subsampleRatio)
+	d.img3 = m.SubImage(image.Rect(0, 0, w, h)).(*image.YCbCr)
+
+	if d.nComp == 4 {
+		h3, v3 := d.comp[3].h, d.comp[3].v
+		d.blackPix = make([]byte, bs*h3*mxx*bs*v3*myy)
+		d.blackStride = bs * h3 * mxx
+	}
+}
+
+// Specified in section B.2.3.
+func (d *decoder) processSOS(n int) error {
+	if d.nComp == 0 {
+		return FormatError("missing SOF marker")
+	}
+	if n < 6 || 4+2*d.nComp < n || n%2 != 0 {
+		return FormatError("SOS has wrong length")
+	}
+	if err := d.readFull(d.tmp[:n]); err != nil {
+		return err
+	}
+	nComp := int(d.tmp[0])
+	if n != 4+2*nComp {
+		return FormatError("SOS length inconsistent with number of components")
+	}
+	var scan [maxComponents]struct {
+		compIndex uint8
+		td        uint8 // DC table selector.
+		ta        uint8 // AC table selector.
+	}
+	totalHV := 0
+	for i := 0; i < nComp; i++ {
+		cs := d.tmp[1+2*i] // Component selector.
+		compIndex := -1
+		for j, comp := range d.comp[:d.nComp] {
+			if cs == comp.c {
+				compIndex = j
+			}
+		}
+		if compIndex < 0 {
+			return FormatError("unknown component selector")
+		}
+		scan[i].compIndex = uint8(compIndex)
+		// Section B.2.3 states that "the value of Cs_j shall be different from
+		// the values of Cs_1 through Cs_(j-1)". Since we have previously
+		// verified that a frame's component identifiers (C_i values in section
+		// B.2.2) are unique, it suffices to check that the implicit indexes
+		// into d.comp are unique.
+		for j := 0; j < i; j++ {
+			if scan[i].compIndex == scan[j].compIndex {
+				return FormatError("repeated component selector")
+			}
+		}
+		totalHV += d.comp[compIndex].h * d.comp[compIndex].v
+
+		// The baseline t <= 1 restriction is specified in table B.3.
+		scan[i].td = d.tmp[2+2*i] >> 4
+		if t := scan[i].td; t > maxTh || (d.baseline && t > 1) {
+			return FormatError("bad Td value")
+		}
+		scan[i].ta = d.tmp[2+2*i] & 0x0f
+		if t := scan[i].ta; t > maxTh || (d.baseline && t > 1) {
+			return FormatError("bad Ta value")
+		}
+	}
+	// Section B.2.3 states that if there is more than one component then the
+	// total H*V values in a scan must be <= 10.
+	if d.nComp > 1 && totalHV > 10 {
+		return FormatError("total sampling factors too large")
+	}
+
+	// zigStart and zigEnd are the spectral selection bounds.
+	// ah and al are the successive approximation high and low values.
+	// The spec calls these values Ss, Se, Ah and Al.
+	//
+	// For progressive JPEGs, these are the two more-or-less independent
+	// aspects of progression. Spectral selection progression is when not
+	// all of a block's 64 DCT coefficients are transmitted in one pass.
+	// For example, three passes could transmit coefficient 0 (the DC
+	// component), coefficients 1-5, and coefficients 6-63, in zig-zag
+	// order. Successive approximation is when not all of the bits of a
+	// band of coefficients are transmitted in one pass. For example,
+	// three passes could transmit the 6 most significant bits, followed
+	// by the second-least significant bit, followed by the least
+	// significant bit.
+	//
+	// For sequential JPEGs, these parameters are hard-coded to 0/63/0/0, as
+	// per table B.3.
+	zigStart, zigEnd, ah, al := int32(0), int32(blockSize-1), uint32(0), uint32(0)
+	if d.progressive {
+		zigStart = int32(d.tmp[1+2*nComp])
+		zigEnd = int32(d.tmp[2+2*nComp])
+		ah = uint32(d.tmp[3+2*nComp] >> 4)
+		al = uint32(d.tmp[3+2*nComp] & 0x0f)
+		if (zigStart == 0 && zigEnd != 0) || zigStart > zigEnd || blockSize <= zigEnd {
+			return FormatError("bad spectral selection bounds")
+		}
+		if zigStart != 0 && nComp != 1 {
+			return FormatError("progressive AC coefficients for more than one component")
+		}
+		if ah != 0 && ah != al+1 {
+			return FormatError("bad successive approximation values")
+		}
+	}
+
+	// mxx and myy are the number of MCUs (Minimum Coded Units) in the image.
+	h0, v0 := d.comp[0].h, d.comp[0].v // The h and v values from the Y components.
+	mxx := (d.width + 8*h0 - 1) / (8 * h0)
+	myy := (d.height + 8*v0 - 1) / (8 * v0)
+	if d.img1 == nil && d.img3 == nil {
+		d.makeImg(mxx, myy)
+	}
+	if d.progressive {
+		for i := 0; i < nComp; i++ {
+			compIndex := scan[i].compIndex
+			if !d.progCoeffs[compIndex].allocated() {
+				d.progCoeffs[compIndex].alloc(mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v, d.bs)
+			}
+		}
+	}
+
+	d.bits = bits{}
+	if nComp == 1 {
+		sc := scan[0]
+		return d.processNonInterleaved(int(sc.compIndex), sc.td, sc.ta, mxx, myy, zigStart, zigEnd, ah, al)
+	}
+	mcu, expectedRST := 0, uint8(rst0Marker)
+	var (
+		// b is the decoded coefficients, in natural (not zig-zag) order.
+		b  block
+		dc [maxComponents]int32
+		// bx and by are the location of the current block, in units of 8x8
+		// blocks: the third block in the first row has (bx, by) = (2, 0).
+		bx, by int
+	)
+	for my := 0; my < myy; my++ {
+		for mx := 0; mx < mxx; mx++ {
+			for i := 0; i < nComp; i++ {
+				compIndex := scan[i].compIndex
+				hi := d.comp[compIndex].h
+				vi := d.comp[compIndex].v
+				for j := 0; j < hi*vi; j++ {
+					// The blocks are traversed one MCU at a time. For 4:2:0 chroma
+					// subsampling, there are four Y 8x8 blocks in every 16x16 MCU.
+					//
+					// For a sequential 32x16 pixel image, the Y blocks visiting order is:
+					//	0 1 4 5
+					//	2 3 6 7
+					//
+					// Non-interleaved scans (those with nComp == 1) are handled by
+					// processNonInterleaved.
+					bx = hi*mx + j%hi
+					by = vi*my + j/hi
+					if err := d.decodeBlock(&b, int(compIndex), bx, by, mxx*hi, &dc[compIndex], scan[i].td, scan[i].ta, zigStart, zigEnd, ah, al); err != nil {
+						return err
+					}
+				} // for j
+			} // for i
+			mcu++
+			if d.ri > 0 && mcu%d.ri == 0 && mcu < mxx*myy {
+				if err := d.restart(&expectedRST); err != nil {
+					return err
+				}
+				// Reset the DC components, as per section F.2.1.3.1.
+				dc = [maxComponents]int32{}
+			}
+		} // for mx
+	} // for my
+
+	return nil
+}
+
+// processNonInterleaved decodes a scan of the single component ci. Per
+// section A.2.2 its blocks come left to right, top to bottom:
+//
+//	0 1 2 3
+//	4 5 6 7
+//
+// and there is no data for any blocks that are inside the image at the MCU
+// level but outside the image at the pixel level. For example, a 24x16 pixel
+// 4:2:0 image consists of two 16x16 MCUs, but a non-interleaved Y scan
+// holds only 6 blocks:
+//
+//	0 1 2
+//	3 4 5
+//
+// Per section 4.8.2 each block is its own MCU, so a restart interval counts
+// blocks. This is where the fork departs from the standard library, which
+// counts the blocks of a whole interleaved MCU (4 for 4:2:0 luma) and so
+// fails on, for example, cjpeg -progressive -restart output. For components
+// without subsampling the two counts agree.
+func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigStart, zigEnd int32, ah, al uint32) error {
+	hi, vi := d.comp[ci].h, d.comp[ci].v
+	stride := mxx * hi
+	bw := min(stride, (d.width+7)/8)
+	bh := min(myy*vi, (d.height+7)/8)
+	total := bw * bh
+	if d.ri > 0 && hi*vi > 1 {
+		d.specRestart = true
+	}
+	var (
+		b           block
+		dc          int32
+		n           int
+		expectedRST = uint8(rst0Marker)
+	)
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			if err := d.decodeBlock(&b, ci, bx, by, stride, &dc, td, ta, zigStart, zigEnd, ah, al); err != nil {
+				return err
+			}
+			n++
+			if d.ri > 0 && n%d.ri == 0 && n < total {
+				if err := d.restart(&expectedRST); err != nil {
+					return err
+				}
+				dc = 0
+			}
+		}
+	}
+	return nil
+}
+
+// restart consumes the RSTn marker that ends a restart interval and resets
+// the entropy decoder. The caller resets its DC predictors.
+func (d *decoder) restart(expectedRST *uint8) error {
+	// For well-formed input, the RST[0-7] restart marker follows
+	// immediately. For corrupt input, call findRST to try to
+	// resynchronize.
+	if err := d.readFull(d.tmp[:2]); err != nil {
+		return err
+	} else if d.tmp[0] != 0xff || d.tmp[1] != *expectedRST {
+		if err := d.findRST(*expectedRST); err != nil {
+			return err
+		}
+	}
+	*expectedRST++
+	if *expectedRST == rst7Marker+1 {
+		*expectedRST = rst0Marker
+	}
+	// Reset the Huffman decoder.
+	d.bits = bits{}
+	// Reset the progressive decoder state, as per section G.1.2.2.
+	d.eobRun = 0
+	return nil
+}
+
+// decodeBlock decodes the block at (bx, by) of component ci, whose blocks
+// are stride to a row. A sequential block is reconstructed at once; a
+// progressive one is decoded straight into the saved coefficients. At that
+// point we could call reconstructBlock to show early stages of a
+// progressive image (the whole point of progressive encoding), but Decode
+// does not return until the entire image is decoded, so that waits for
+// reconstructProgressiveImage after all of the SOS markers are processed.
+func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, ta uint8, zigStart, zigEnd int32, ah, al uint32) error {
+	if !d.progressive {
+		// A reduced IDCT reads only the bs x bs corner, so only the corner
+		// needs clearing; whatever decodeSequential writes elsewhere is
+		// never read.
+		switch d.bs {
+		case 8:
+			*b = block{}
+		case 4:
+			*(*[4]int32)(b[0:4]) = [4]int32{}
+			*(*[4]int32)(b[8:12]) = [4]int32{}
+			*(*[4]int32)(b[16:20]) = [4]int32{}
+			*(*[4]int32)(b[24:28]) = [4]int32{}
+		case 2:
+			b[0], b[1], b[8], b[9] = 0, 0, 0, 0
+		case 1:
+			b[0] = 0
+		}
+		if err := d.decodeSequential(b, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
+			return err
+		}
+		return d.reconstructBlock(b, bx, by, ci)
+	}
+	if ah == 0 && zigStart > 0 && d.eobRun > 0 {
+		// Inside an end-of-band run a first AC pass sends nothing for the
+		// block (section G.1.2.2), and these runs cover most blocks of the
+		// high-frequency scans, so skip the rest of the call chain.
+		d.eobRun--
+		return nil
+	}
+	pb := d.progCoeffs[ci].view(by*stride+bx, d.bs)
+	if ah != 0 {
+		return d.refine(&pb, &d.huff[acTable][ta], zigStart, zigEnd, 1<<al)
+	}
+	return d.decodeProgressive(&pb, dc, &d.huff[dcTable][td], &d.huff[acTable][ta], zigStart, zigEnd, al)
+}
+
+// decodeSequential decodes one block of a sequential (baseline or extended)
+// scan into b, as specified in sections F.2.2.1 and F.2.2.2. It is the
+// standard library's loop with the progressive parameters fixed at
+// Ss=0, Se=63, Al=0, including its handling of EOB runs, which only a
+// corrupt sequential file contains.
+func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman) error {
+	value, err := d.decodeHuffman(dcHuff)
+	if err != nil {
+		return err
+	}
+	if value > 16 {
+		return UnsupportedError("excessive DC component")
+	}
+	dcDelta, err := d.receiveExtend(value)
+	if err != nil {
+		return err
+	}
+	*dc += dcDelta
+	b[0] = *dc
+
+	zig := int32(1)
+	if d.eobRun > 0 {
+		d.eobRun--
+		return nil
+	}
+	for ; zig < blockSize; zig++ {
+		// Fast path: when the accumulator holds enough bits for the longest
+		// look-up-table code (8) plus the longest AC magnitude (15), decode
+		// the symbol and its magnitude inline. This is exactly what
+		// decodeHuffman and receiveExtend do when they need no input, minus
+		// two calls per coefficient. Rarer cases (long codes, EOB, ZRL, a
+		// nearly empty accumulator) take the general path below.
+		if d.bits.n < 23 {
+			d.fillFast()
+		}
+		if n := d.bits.n; n >= 23 {
+			if v := acHuff.lut[(d.bits.a>>uint32(n-lutSize))&0xff]; v != 0 {
+				value := uint8(v >> 8)
+				if val1 := value & 0x0f; val1 != 0 {
+					n -= int32(v&0xff) - 1
+					zig += int32(value >> 4)
+					if zig >= blockSize {
+						d.bits.n = n
+						break
+					}
+					n -= int32(val1)
+					s := int32(1) << val1
+					x := int32(d.bits.a>>uint32(n)) & (s - 1)
+					x += (x - s>>1) >> 31 & ((-1 << val1) + 1)
+					b[unzig[zig]] = x
+					d.bits.n = n
+					continue
+				}
+				switch value {
+				case 0x00:
+					// End of block: an EOB run of 1 that this block uses up.
+					d.bits.n = n - (int32(v&0xff) - 1)
+					return nil
+				case 0xf0:
+					// ZRL: sixteen zeros.
+					d.bits.n = n - (int32(v&0xff) - 1)
+					zig += 0x0f
+					continue
+				}
+			}
+		}
+		value, err := d.decodeHuffman(acHuff)
+		if err != nil {
+			return err
+		}
+		val0 := value >> 4
+		val1 := value & 0x0f
+		if val1 != 0 {
+			zig += int32(val0)
+			if zig >= blockSize {
+				break
+			}
+			ac, err := d.receiveExtend(val1)
+			if err != nil {
+				return err
+			}
+			b[unzig[zig]] = ac
+		} else {
+			if val0 != 0x0f {
+				d.eobRun = uint16(1 << val0)
+				if val0 != 0 {
+					bits, err := d.decodeBits(int32(val0))
+					if err != nil {
+						return err
+					}
+					d.eobRun |= uint16(bits)
+				}
+				d.eobRun--
+				break
+			}
+			zig += 0x0f
+		}
+	}
+	return nil
+}
+
+// decodeProgressive decodes the first pass (Ah=0) of one block of a
+// progressive scan into pb, as specified in sections G.1.2.1 and G.1.2.2.
+func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *huffman, zigStart, zigEnd int32, al uint32) error {
+	zig := zigStart
+	if zig == 0 {
+		zig++
+		// Decode the DC coefficient, as specified in section F.2.2.1.
+		value, err := d.decodeHuffman(dcHuff)
+		if err != nil {
+			return err
+		}
+		if value > 16 {
+			return UnsupportedError("excessive DC component")
+		}
+		dcDelta, err := d.receiveExtend(value)
+		if err != nil {
+			return err
+		}
+		*dc += dcDelta
+		pb.set(0, *dc<<al)
+	}
+
+	if zig <= zigEnd && d.eobRun > 0 {
+		d.eobRun--
+		return nil
+	}
+	// Decode the AC coefficients, as specified in section F.2.2.2.
+	for ; zig <= zigEnd; zig++ {
+		if d.bits.n < lutSize {
+			d.fillFast()
+		}
+		value := uint8(0)
+		if v := d.decodeFast(acHuff); v >= 0 {
+			value = uint8(v)
+		} else {
+			var err error
+			if value, err = d.decodeHuffman(acHuff); err != nil {
+				return err
+			}
+		}
+		val0 := value >> 4
+		val1 := value & 0x0f
+		if val1 != 0 {
+			zig += int32(val0)
+			if zig > zigEnd {
+				break
+			}
+			ac, err := d.receiveExtend(val1)
+			if err != nil {
+				return err
+			}
+			pb.set(zig, ac<<al)
+		} else {
+			if val0 != 0x0f {
+				d.eobRun = uint16(1 << val0)
+				if val0 != 0 {
+					bits, err := d.decodeBits(int32(val0))
+					if err != nil {
+						return err
+					}
+					d.eobRun |= uint16(bits)
+				}
+				d.eobRun--
+				break
+			}
+			zig += 0x0f
+		}
+	}
+	return nil
+}
+
+// refine decodes a successive approximation refinement block, as specified in
+// section G.1.2.
+func (d *decoder) refine(b *progBlock, h *huffman, zigStart, zigEnd, delta int32) error {
+	// Refining a DC component is trivial.
+	if zigStart == 0 {
+		if zigEnd != 0 {
+			panic("unreachable")
+		}
+		bit, err := d.decodeBit()
+		if err != nil {
+			return err
+		}
+		if bit {
+			b.orDC(delta)
+		}
+		return nil
+	}
+
+	// Refining AC components is more complicated; see sections G.1.2.2 and G.1.2.3.
+	zig := zigStart
+	if d.eobRun == 0 {
+	loop:
+		for ; zig <= zigEnd; zig++ {
+			z := int32(0)
+			if d.bits.n < lutSize {
+				d.fillFast()
+			}
+			value := uint8(0)
+			if v := d.decodeFast(h); v >= 0 {
+				value = uint8(v)
+			} else {
+				var err error
+				if value, err = d.decodeHuffman(h); err != nil {
+					return err
+				}
+			}
+			val0 := value >> 4
+			val1 := value & 0x0f
+
+			switch val1 {
+			case 0:
+				if val0 != 0x0f {
+					d.eobRun = uint16(1 << val0)
+					if val0 != 0 {
+						bits, err := d.decodeBits(int32(val0))
+						if err != nil {
+							return err
+						}
+						d.eobRun |= uint16(bits)
+					}
+					break loop
+				}
+			case 1:
+				z = delta
+				bit, err := d.decodeBit()
+				if err != nil {
+					return err
+				}
+				if !bit {
+					z = -z
+				}
+			default:
+				return FormatError("unexpected Huffman code")
+			}
+
+			var err error
+			zig, err = d.refineNonZeroes(b, zig, zigEnd, int32(val0), delta)
+			if err != nil {
+				return err
+			}
+			if zig > zigEnd {
+				return FormatError("too many coefficients")
+			}
+			if z != 0 {
+				b.set(zig, z)
+			}
+		}
+	}
+	if d.eobRun > 0 {
+		d.eobRun--
+		if _, err := d.refineNonZeroes(b, zig, zigEnd, -1, delta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refineNonZeroes refines non-zero entries of b in zig-zag order. If nz >= 0,
+// the first nz zero entries are skipped over.
+//
+// Unlike the standard library it works on b's nonzero bitmap rather than by
+// loading each coefficient: it finds where the walk stops (the zero entry
+// after the nz skipped ones, or the end of the band) with bit operations,
+// then visits only the nonzero entries before that point, in the same
+// order, reading one correction bit for each.
+func (d *decoder) refineNonZeroes(b *progBlock, zig, zigEnd, nz, delta int32) (int32, error) {
+	if zig > zigEnd {
+		return zig, nil
+	}
+	// band has bits zig..zigEnd set; zigEnd <= 63 was checked in processSOS.
+	band := ^uint64(0) >> uint(63-zigEnd) >> uint(zig) << uint(zig)
+	m := *b.nz & band
+	stop := zigEnd + 1
+	if nz >= 0 {
+		zeros := ^*b.nz & band
+		for ; nz > 0 && zeros != 0; nz-- {
+			zeros &= zeros - 1
+		}
+		if zeros != 0 {
+			stop = int32(mathbits.TrailingZeros64(zeros))
+			m &= 1<<uint(stop) - 1
+		}
+	}
+	for m != 0 {
+		z := int32(mathbits.TrailingZeros64(m))
+		m &= m - 1
+		bit, err := d.decodeBit()
+		if err != nil {
+			return 0, err
+		}
+		if bit {
+			b.refine(z, delta)
+		}
+	}
+	return stop, nil
+}
+
+func (d *decoder) reconstructProgressiveImage() error {
+	// The h0, mxx, by and bx variables have the same meaning as in the
+	// processSOS method.
+	h0 := d.comp[0].h
+	mxx := (d.width + 8*h0 - 1) / (8 * h0)
+	var b block
+	for i := 0; i < d.nComp; i++ {
+		if !d.progCoeffs[i].allocated() {
+			continue
+		}
+		v := 8 * d.comp[0].v / d.comp[i].v
+		h := 8 * d.comp[0].h / d.comp[i].h
+		stride := mxx * d.comp[i].h
+		qt := &d.quant[d.comp[i].tq]
+		for by := 0; by*v < d.height; by++ {
+			for bx := 0; bx*h < d.width; bx++ {
+				d.progCoeffs[i].dequantize(&b, by*stride+bx, d.bs, qt)
+				if err := d.storeBlock(&b, bx, by, i); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// reconstructBlock dequantizes the quantized coefficients in b (natural
+// order) and hands them to storeBlock. At scale s>1 only the low-frequency
+// corner that the reduced IDCT reads is dequantized.
+func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
+	qt := &d.quant[d.comp[compIndex].tq]
+	if bs := d.bs; bs == 8 {
+		for i := range b {
+			b[i] *= qt[i]
+		}
+	} else {
+		for r := 0; r < bs; r++ {
+			for c := 0; c < bs; c++ {
+				b[8*r+c] *= qt[8*r+c]
+			}
+		}
+	}
+	return d.storeBlock(b, bx, by, compIndex)
+}
+
+// storeBlock performs the inverse DCT of the dequantized block b and stores
+// it to the image: the standard library's 8x8 IDCT at scale 1, or a reduced
+// IDCT that turns the block's low-frequency corner into a bs x bs square.
+func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
+	bs := d.bs
+	dst, stride := []byte(nil), 0
+	if d.nComp == 1 {
+		dst, stride = d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride
+	} else {
+		switch compIndex {
+		case 0:
+			dst, stride = d.img3.Y[bs*(by*d.img3.YStride+bx):], d.img3.YStride
+		case 1:
+			dst, stride = d.img3.Cb[bs*(by*d.img3.CStride+bx):], d.img3.CStride
+		case 2:
+			dst, stride = d.img3.Cr[bs*(by*d.img3.CStride+bx):], d.img3.CStride
+		case 3:
+			dst, stride = d.blackPix[bs*(by*d.blackStride+bx):], d.blackStride
+		default:
+			return UnsupportedError("too many components")
+		}
+	}
+	switch bs {
+	case 4:
+		idct4x4(b, dst, stride)
+		return nil
+	case 2:
+		idct2x2(b, dst, stride)
+		return nil
+	case 1:
+		// The 1x1 IDCT is the rounded block mean, DC/8, the same value the
+		// 8x8 IDCT gives every pixel of a DC-only block.
+		dst[0] = clampByte((b[0] + 128*8 + 4) >> 3)
+		return nil
+	}
+	idct(b)
+	// Level shift by +128, clip to [0, 255], and write to dst. The idct
+	// output is far from the int32 limits, so adding 128 first cannot wrap.
+	for y := 0; y < 8; y++ {
+		row := dst[y*stride : y*stride+8 : y*stride+8]
+		src := b[8*y : 8*y+8 : 8*y+8]
+		for x := range row {
+			row[x] = clampByte(src[x] + 128)
+		}
+	}
+	return nil
+}
+
+// findRST advances past the next RST restart marker that matches expectedRST.
+// Other than I/O errors, it is also an error if we encounter an {0xFF, M}
+// two-byte marker sequence where M is not 0x00, 0xFF or the expectedRST.
+//
+// This is similar to libjpeg's jdmarker.c's next_marker function.
+// https://github.com/libjpeg-turbo/libjpeg-turbo/blob/2dfe6c0fe9e18671105e94f7cbf044d4a1d157e6/jdmarker.c#L892-L935
+//
+// Precondition: d.tmp[:2] holds the next two bytes of JPEG-encoded input
+// (input in the d.readFull sense).
+func (d *decoder) findRST(expectedRST uint8) error {
+	for {
+		// i is the index such that, at the bottom of the loop, we read 2-i
+		// bytes into d.tmp[i:2], maintaining the invariant that d.tmp[:2]
+		// holds the next two bytes of JPEG-encoded input. It is either 0 or 1,
+		// so that each iteration advances by 1 or 2 bytes (or returns).
+		i := 0
+
+		if d.tmp[0] == 0xff {
+			if d.tmp[1] == expectedRST {
+				return nil
+			} else if d.tmp[1] == 0xff {
+				i = 1
+			} else if d.tmp[1] != 0x00 {
+				// libjpeg's jdmarker.c's jpeg_resync_to_restart does something
+				// fancy here, treating RST markers within two (modulo 8) of
+				// expectedRST differently from RST markers that are 'more
+				// distant'. Until we see evidence that recovering from such
+				// cases is frequent enough to be worth the complexity, we take
+				// a simpler approach for now. Any marker that's not 0x00, 0xff
+				// or expectedRST is a fatal FormatError.
+				return FormatError("bad RST marker")
+			}
+
+		} else if d.tmp[1] == 0xff {
+			d.tmp[0] = 0xff
+			i = 1
+		}
+
+		if err := d.readFull(d.tmp[i:2]); err != nil {
+			return err
+		}
+	}
+}
