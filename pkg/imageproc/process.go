@@ -60,11 +60,29 @@ func Process(data []byte, opt Options) (*Result, error) {
 	t2 := time.Now()
 	out, err := encodeAll(frames, plan, info.HasAlpha, opt.JPEGQuality)
 	if err != nil {
-		return nil, err
+		// The encoders fail only on sizes they cannot represent (JPEG stops at 65535 px), which a strip-shaped
+		// source can produce: a property of the image, so it is quarantined like a corrupt one.
+		return nil, errDecode(err)
 	}
-	res.Derivatives = out
+	res.Derivatives = inConfiguredOrder(out, opt.Widths)
 	res.Stages = Stages{Decode: t1.Sub(t0), Resize: t2.Sub(t1), Encode: time.Since(t2)}
 	return res, nil
+}
+
+// inConfiguredOrder puts the derivatives, which the plan produced largest first, back in the order of widths.
+func inConfiguredOrder(ds []Derivative, widths []int) []Derivative {
+	out := make([]Derivative, 0, len(ds))
+	used := make([]bool, len(ds))
+	for _, w := range widths {
+		for i, d := range ds {
+			if !used[i] && d.TargetWidth == w {
+				out = append(out, d)
+				used[i] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Step is one planned derivative.

@@ -2,29 +2,88 @@ package imageproc
 
 import (
 	"image"
+	"sync"
 
 	"github.com/disintegration/imaging"
 )
 
 // resizeAll produces one upright frame per step. Steps are largest first, and each one is resized from the previous
 // output rather than from the source (a cascade): every step after the first then reads a frame of about 2 MP
-// instead of the full photo.
-func resizeAll(src image.Image, orientation int, plan PlanSteps) []*image.NRGBA {
-	frames := make([]*image.NRGBA, len(plan))
+// instead of the full photo. Frames are resized in stored orientation and only the small results are turned.
+func resizeAll(src image.Image, orientation int, plan PlanSteps) []image.Image {
+	frames := make([]image.Image, len(plan))
 	from := src
 	for i, s := range plan {
 		w, h := s.Width, s.Height
 		if swapsAxes(orientation) {
-			w, h = h, w // resize in stored orientation, then turn the small result
+			w, h = h, w
 		}
-		var stored image.Image
-		if b := from.Bounds(); b.Dx() == w && b.Dy() == h {
-			stored = from
-		} else {
-			stored = imaging.Resize(from, w, h, imaging.Lanczos)
-		}
+		stored := resize(from, w, h)
 		from = stored
 		frames[i] = orient(stored, orientation)
 	}
 	return frames
+}
+
+// resize returns img at w x h. A decoded JPEG (YCbCr or grey, also lossy WebP and grey PNG) is resized plane by
+// plane with no colour conversion. Anything else, notably every source with alpha, goes through imaging, whose
+// resampler weights colour by alpha so transparent pixels do not bleed into their neighbours; it streams the
+// source row by row, so it holds no second full-size frame either.
+func resize(img image.Image, w, h int) image.Image {
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return resizeYCbCr(m, w, h)
+	case *image.Gray:
+		if b := m.Bounds(); b.Dx() == w && b.Dy() == h {
+			return m
+		}
+		p := resizePlane(grayPlane(m), w, h)
+		return &image.Gray{Pix: p.pix, Stride: p.stride, Rect: image.Rect(0, 0, w, h)}
+	case *image.NRGBA:
+		if b := m.Bounds(); b.Dx() == w && b.Dy() == h {
+			return m
+		}
+	}
+	return imaging.Resize(img, w, h, imaging.Lanczos)
+}
+
+// resizeYCbCr resizes each plane and returns 4:2:0, whatever the source's subsampling: the JPEG encoder subsamples
+// chroma to 4:2:0 anyway, so resizing chroma straight to that size does the least work and loses nothing. A source
+// already at the size is still converted when it is not 4:2:0, so that orient only ever sees one layout. Luma and
+// the two chroma planes are about equal work, so on a 2-vCPU function they run side by side.
+func resizeYCbCr(m *image.YCbCr, w, h int) *image.YCbCr {
+	b := m.Bounds()
+	if b.Dx() == w && b.Dy() == h && m.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) {
+		return m
+	}
+	cw, ch := (w+1)/2, (h+1)/2
+	var y plane
+	var wg sync.WaitGroup
+	wg.Go(func() { y = resizePlane(lumaPlane(m), w, h) })
+	cb, cr := chromaPlanes(m)
+	cb, cr = resizePlane(cb, cw, ch), resizePlane(cr, cw, ch)
+	wg.Wait()
+	return &image.YCbCr{Y: y.pix, Cb: cb.pix, Cr: cr.pix, YStride: y.stride, CStride: cb.stride,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, w, h)}
+}
+
+// lumaPlane, chromaPlanes and grayPlane view an image's samples as planes without copying them.
+func lumaPlane(m *image.YCbCr) plane {
+	b := m.Bounds()
+	return plane{pix: m.Y[m.YOffset(b.Min.X, b.Min.Y):], w: b.Dx(), h: b.Dy(), stride: m.YStride}
+}
+
+func chromaPlanes(m *image.YCbCr) (cb, cr plane) {
+	b := m.Bounds()
+	// The chroma extent follows from the subsampling: COffset of the bottom-right pixel, plus one.
+	last := m.COffset(b.Max.X-1, b.Max.Y-1)
+	first := m.COffset(b.Min.X, b.Min.Y)
+	w := (last-first)%m.CStride + 1
+	h := (last-first)/m.CStride + 1
+	return plane{pix: m.Cb[first:], w: w, h: h, stride: m.CStride}, plane{pix: m.Cr[first:], w: w, h: h, stride: m.CStride}
+}
+
+func grayPlane(m *image.Gray) plane {
+	b := m.Bounds()
+	return plane{pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], w: b.Dx(), h: b.Dy(), stride: m.Stride}
 }
