@@ -6,6 +6,9 @@ STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
+# cfn-lint from PATH, else through whichever python3 has the cfnlint package (pip install cfn-lint).
+CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())')
+
 .PHONY: help run test test-mysql e2e bench build package lint deploy smoke smoke-local clean
 
 help: ## Show the targets
@@ -23,8 +26,11 @@ test-mysql: ## Start a private MariaDB on 127.0.0.1 (installing it with apt-get 
 e2e: ## End-to-end test of the real bootstrap binaries under a Lambda Runtime API, against MinIO (built once, cached)
 	MINIO_REQUIRED=1 $(GO) test -count=1 -v -run . ./e2e/
 
-bench: ## Time the resize job against a naive baseline (and sharp, with BENCH_FLAGS=-sharp) on real photos, 1 core
-	taskset -c 0 $(GO) run ./cmd/bench -gomaxprocs 1 $(BENCH_FLAGS)
+# -sharp times sharp (libvips) in the same run; -synthetic50 adds a generated 50 MP photo for the memory figure.
+BENCH_FLAGS ?= -n 7 -gomaxprocs 1 -sharp -synthetic50
+bench: ## Time the resize job against a naive baseline and sharp on real photos, pinned to one core
+	$(GO) build -o build/bench ./cmd/bench
+	$(if $(shell command -v taskset),taskset -c 0,) build/bench $(BENCH_FLAGS)
 
 build: ## Build the bootstrap binaries for this machine into build/host/<fn>/bootstrap
 	@for fn in $(FUNCTIONS); do \
@@ -42,8 +48,7 @@ package: ## Build build/<fn>/bootstrap for linux/arm64 (provided.al2023) and zip
 lint: ## go vet, gofmt and cfn-lint on the SAM template
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not installed (pip install cfn-lint)"; exit 1; }
-	cfn-lint deploy/template.yaml
+	$(CFN_LINT) deploy/template.yaml
 
 deploy: package ## Deploy to your AWS account with SAM (first run is --guided and saves deploy/samconfig.toml); not runnable in CI
 	sam deploy --template-file deploy/template.yaml --stack-name $(STACK_NAME) \
