@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ func start(t *testing.T) *pipeline {
 	env := map[string]string{
 		"BUCKET": bucket, "AWS_REGION": p.minio.Region, "S3_ENDPOINT": p.minio.Endpoint,
 		"S3_ACCESS_KEY_ID": p.minio.AccessKey, "S3_SECRET_ACCESS_KEY": p.minio.SecretKey,
-		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug",
+		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "1048576",
 	}
 	for k, v := range catalogEnv(t, dir) {
 		env[k] = v
@@ -289,15 +290,27 @@ func TestCorruptPhotoIsQuarantinedNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.forward(t, 1, 30*time.Second) // forward fails the test if the function returns an error
-	var found bool
+	// Over MAX_SOURCE_BYTES: quarantined by a server-side copy, never read into memory, and never lost.
+	huge := bytes.Repeat([]byte{0xAB}, 2<<20)
+	_, err = p.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("staging/huge file.jpg"),
+		Body: bytes.NewReader(huge)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.forward(t, 2, 30*time.Second) // forward fails the test if the function returns an error
 	out, err := p.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("failed/")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	found = len(out.Contents) == 1
-	if !found || p.exists(t, key) {
-		t.Fatalf("quarantine: failed/ has %d objects; staging exists %v", len(out.Contents), p.exists(t, key))
+	if len(out.Contents) != 2 || p.exists(t, key) || p.exists(t, "staging/huge file.jpg") {
+		t.Fatalf("quarantine: failed/ has %d objects; staging copies left: %v", len(out.Contents), p.exists(t, key))
+	}
+	var sizes []int64
+	for _, o := range out.Contents {
+		sizes = append(sizes, aws.ToInt64(o.Size))
+	}
+	if !slices.Contains(sizes, int64(len(huge))) {
+		t.Fatalf("the oversized photo was not kept whole: sizes %v", sizes)
 	}
 }
 

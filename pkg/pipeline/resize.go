@@ -24,6 +24,7 @@ import (
 type Objects interface {
 	Get(ctx context.Context, key string, maxBytes int64) (*storage.Object, error)
 	Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error
+	Copy(ctx context.Context, src, dst, contentType string, meta map[string]string) error
 	Delete(ctx context.Context, key string) error
 }
 
@@ -233,12 +234,13 @@ func (j *job) quarantine(ctx context.Context, f failure) (Outcome, error) {
 		ext = info.Ext
 	}
 	failedKey := j.r.Config.Layout.FailedKey(j.id, sanitizeExt(ext))
-	body, contentType := j.obj.Body, j.obj.ContentType
-	if body == nil { // too large to read: record the failure without copying the bytes
-		body, contentType = []byte{}, "application/octet-stream"
-	}
 	steps := []func() error{
-		func() error { return j.r.Objects.Put(ctx, failedKey, body, contentType, j.meta(why)) },
+		func() error {
+			if j.obj.Body == nil { // too large to read into memory: the server copies it
+				return j.r.Objects.Copy(ctx, j.key, failedKey, j.obj.ContentType, j.meta(why))
+			}
+			return j.r.Objects.Put(ctx, failedKey, j.obj.Body, j.obj.ContentType, j.meta(why))
+		},
 		func() error {
 			img := j.catalogImage()
 			img.Status, img.FailureReason, img.OriginalKey = catalog.StatusFailed, why, failedKey

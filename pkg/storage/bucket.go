@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -84,6 +87,28 @@ func (b *Bucket) Get(ctx context.Context, key string, maxBytes int64) (*Object, 
 	}
 	obj.Body = buf.Bytes()
 	return obj, nil
+}
+
+// Copy copies src to dst inside the bucket on the server side, replacing its metadata with meta, so an object too
+// large to hold in memory can still be moved. It needs s3:GetObject on src and s3:PutObject on dst.
+func (b *Bucket) Copy(ctx context.Context, src, dst, contentType string, meta map[string]string) error {
+	// The copy source is URL-encoded. Escape '+' too: some servers decode it as a space.
+	segs := strings.Split(src, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+	}
+	_, err := b.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:            aws.String(b.name),
+		Key:               aws.String(dst),
+		CopySource:        aws.String(b.name + "/" + strings.Join(segs, "/")),
+		ContentType:       aws.String(contentType),
+		Metadata:          meta,
+		MetadataDirective: types.MetadataDirectiveReplace,
+	})
+	if err != nil {
+		return fmt.Errorf("copy %s to %s: %w", src, dst, classify(err))
+	}
+	return nil
 }
 
 // Delete removes key. Deleting a missing key succeeds, as it does in S3.

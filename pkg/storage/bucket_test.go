@@ -46,6 +46,13 @@ func TestBucketOverS3Protocol(t *testing.T) {
 	if ok, err := b.Exists(ctx, key); !ok || err != nil {
 		t.Fatalf("exists: %v %v", ok, err)
 	}
+	if err := b.Copy(ctx, key, "failed/x y.jpg", "image/jpeg", map[string]string{"failure-reason": "why"}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := b.Get(ctx, "failed/x y.jpg", 0)
+	if err != nil || !bytes.Equal(cp.Body, data) || cp.Metadata["failure-reason"] != "why" {
+		t.Fatalf("copy: %v, metadata %v", err, cp.Metadata)
+	}
 	if err := b.Delete(ctx, key); err != nil {
 		t.Fatal(err)
 	}
