@@ -56,7 +56,7 @@ var consoleNamespace = uuid.MustParse("5b3e1f0a-6f43-4c1e-9f7e-3c9a7d2b8e10")
 func (l Layout) IDFor(key, etag string) (id string, fromUpload bool) {
 	base := path.Base(key)
 	name := strings.TrimSuffix(base, path.Ext(base))
-	if u, err := uuid.Parse(name); err == nil && len(name) == 36 && u.String() == strings.ToLower(name) {
+	if u, err := uuid.Parse(name); err == nil && u.String() == name {
 		return u.String(), true
 	}
 	return uuid.NewSHA1(consoleNamespace, []byte(key+"\x00"+strings.Trim(etag, `"`))).String(), false

@@ -1,0 +1,100 @@
+package imagefile
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/testimage"
+)
+
+func TestInspectFormats(t *testing.T) {
+	cases := map[string]struct {
+		data          []byte
+		format        Format
+		width, height int
+		alpha         bool
+		orientation   int
+	}{
+		"jpeg":               {testimage.JPEG(40, 30), JPEG, 40, 30, false, 1},
+		"jpeg orientation 6": {testimage.WithOrientation(testimage.JPEG(40, 30), 6), JPEG, 40, 30, false, 6},
+		"png opaque":         {testimage.PNG(40, 30, false), PNG, 40, 30, false, 1},
+		"png alpha":          {testimage.PNG(40, 30, true), PNG, 40, 30, true, 1},
+		"gif":                {testimage.GIF(40, 30), GIF, 40, 30, false, 1},
+		"webp":               {testimage.WebP(), WebP, 1, 1, false, 1},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			info, err := Inspect(c.data, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Format != c.format || info.Width != c.width || info.Height != c.height || info.HasAlpha != c.alpha ||
+				info.Orientation != c.orientation {
+				t.Fatalf("%+v", info)
+			}
+		})
+	}
+}
+
+func TestUprightSwapsForRotations(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		w, h := Info{Width: 40, Height: 30, Orientation: o}.Upright()
+		if swapped := o >= 5; swapped != (w == 30 && h == 40) {
+			t.Errorf("orientation %d: %dx%d", o, w, h)
+		}
+	}
+}
+
+func TestInspectRejects(t *testing.T) {
+	jpg, png, gif := testimage.JPEG(40, 30), testimage.PNG(40, 30, false), testimage.GIF(40, 30)
+	cases := map[string]struct {
+		data []byte
+		want error
+	}{
+		"empty":           {nil, ErrEmpty},
+		"text":            {[]byte("hello world"), ErrNotImage},
+		"html":            {[]byte("<!doctype html><svg>"), ErrNotImage},
+		"heic":            {[]byte("\x00\x00\x00\x18ftypheic\x00\x00"), ErrUnsupported},
+		"avif":            {[]byte("\x00\x00\x00\x1cftypavif\x00\x00"), ErrUnsupported},
+		"tiff":            {[]byte("II*\x00\x08\x00\x00\x00"), ErrUnsupported},
+		"jpeg cut":        {jpg[:len(jpg)/2], ErrTruncated},
+		"jpeg header":     {jpg[:20], ErrTruncated},
+		"jpeg no scan":    {[]byte("\xFF\xD8\xFF\xD9"), ErrTruncated},
+		"png cut":         {png[:len(png)-12], ErrTruncated},
+		"png header only": {png[:30], ErrTruncated},
+		"gif cut":         {gif[:len(gif)-1], ErrTruncated},
+		"webp short riff": {testimage.WebP()[:30], ErrTruncated},
+		"too many pixels": {testimage.BlankPNG(1000, 1001), ErrTooManyPixels},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Inspect(c.data, 1_000_000); !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+		})
+	}
+}
+
+// TestBrokenEXIFIsIgnored: a malformed EXIF block must not reject an otherwise good photo.
+func TestBrokenEXIFIsIgnored(t *testing.T) {
+	jpg := testimage.WithOrientation(testimage.JPEG(40, 30), 6)
+	jpg[12] = 'X' // byte order marker "MM" becomes "XM"
+	info, err := Inspect(jpg, 0)
+	if err != nil || info.Orientation != 1 {
+		t.Fatalf("%+v %v", info, err)
+	}
+}
+
+// FuzzInspect: no input makes Inspect panic, and an accepted image respects the pixel limit.
+func FuzzInspect(f *testing.F) {
+	for _, seed := range [][]byte{testimage.JPEG(8, 8), testimage.WithOrientation(testimage.JPEG(8, 8), 3),
+		testimage.PNG(8, 8, true), testimage.GIF(8, 8), testimage.WebP()} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := Inspect(data, 4096)
+		if err == nil && (info.Pixels() > 4096 || info.Width <= 0 || info.Height <= 0 || info.Orientation < 1 || info.Orientation > 8) {
+			t.Fatalf("accepted %+v", info)
+		}
+	})
+}
