@@ -87,7 +87,7 @@ func FuzzParse(f *testing.F) {
 
 func TestCleanFilename(t *testing.T) {
 	for in, want := range map[string]string{
-		`C:\Users\me\a.jpg`:           "a.jpg",
+		`C:\Users\me\a.jpg`:             "a.jpg",
 		"../../etc/passwd":              "passwd",
 		"a\x00b\x1fc.jpg":               "abc.jpg",
 		"/":                             "",
