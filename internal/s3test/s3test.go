@@ -5,6 +5,7 @@ package s3test
 
 import (
 	"context"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,6 +44,13 @@ func Start(t testing.TB, bucket string) *Server {
 	s := &Server{}
 	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && r.Header.Get("If-Match") != "" && !s.etagMatches(backend, bucket, r) {
+			// gofakes3 ignores If-Match on DELETE; AWS S3 answers 412, so the test server does too.
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`))
+			return
+		}
 		if s.faulty(r, bucket) {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusInternalServerError)
@@ -74,6 +82,16 @@ func (s *Server) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = nil
+}
+
+// etagMatches reports whether the object a conditional DELETE names still has the ETag it expects.
+func (s *Server) etagMatches(backend gofakes3.Backend, bucket string, r *http.Request) bool {
+	key := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/"+bucket), "/")
+	obj, err := backend.HeadObject(bucket, key)
+	if err != nil {
+		return false
+	}
+	return strings.Trim(r.Header.Get("If-Match"), `"`) == hex.EncodeToString(obj.Hash)
 }
 
 func (s *Server) faulty(r *http.Request, bucket string) bool {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -102,4 +103,17 @@ func truncateUTF8(s string, max int) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// FitFilename makes a client- or key-supplied name storable: invalid UTF-8 and control characters are dropped and
+// the result is cut to MaxFilenameBytes on a character boundary. Callers use it on names they did not choose, so
+// that an odd name can never make a write fail with ErrInvalid.
+func FitFilename(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7F || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	return truncateUTF8(name, MaxFilenameBytes)
 }

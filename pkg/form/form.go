@@ -12,6 +12,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
 )
 
 // Sentinel errors. Each wraps a message that is safe to show to the client.
@@ -43,12 +45,14 @@ type Form struct {
 
 // Parse reads a multipart body. contentType is the request's Content-Type header.
 func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
+	// ParseMediaType returns the media type even when a parameter is malformed, so an empty or unterminated
+	// boundary is reported as such rather than as "not multipart".
 	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mediaType != "multipart/form-data" {
+	if mediaType != "multipart/form-data" {
 		return nil, ErrNotMultipart
 	}
 	boundary := params["boundary"]
-	if boundary == "" {
+	if err != nil || boundary == "" {
 		return nil, ErrNoBoundary
 	}
 	if lim.FileField == "" {
@@ -126,22 +130,12 @@ func (f *Form) readFile(part *multipart.Part, maxBytes int64) error {
 	return nil
 }
 
-// cleanFilename keeps the base name of a client-supplied filename (Windows clients send full paths), drops
-// control characters and caps its length at 255 bytes on a rune boundary. It is stored, never used as a key.
+// cleanFilename keeps the base name of a client-supplied filename (Windows clients send full paths) and makes it
+// storable (catalog.FitFilename). It is recorded, never used as a key.
 func cleanFilename(name string) string {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	if name == "." || name == "/" {
 		return ""
 	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7F || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	for len(name) > 255 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	return name
+	return catalog.FitFilename(name)
 }

@@ -25,11 +25,12 @@ type Objects interface {
 	Get(ctx context.Context, key string, maxBytes int64) (*storage.Object, error)
 	Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error
 	Copy(ctx context.Context, src, dst, contentType string, meta map[string]string) error
-	Delete(ctx context.Context, key string) error
+	DeleteIf(ctx context.Context, key, etag string) error
 }
 
 // Catalog is the part of the image catalog the resize job uses.
 type Catalog interface {
+	Get(ctx context.Context, id string) (*catalog.Image, error)
 	MarkReady(ctx context.Context, img *catalog.Image) error
 	MarkFailed(ctx context.Context, img *catalog.Image) error
 }
@@ -65,6 +66,7 @@ const (
 	Processed   Outcome = "processed"
 	Quarantined Outcome = "quarantined"
 	Duplicate   Outcome = "duplicate" // the staging copy was already gone: an earlier delivery finished the job
+	Discarded   Outcome = "discarded" // an upload whose row is gone: rolled back by the upload function, or deleted
 	Ignored     Outcome = "ignored"   // not an ObjectCreated event for our bucket's staging prefix
 )
 
@@ -113,12 +115,12 @@ type job struct {
 	key    string
 	etag   string
 	id     string
+	upload bool // the key is one the upload function wrote, so a catalog row must exist
 	log    *slog.Logger
 	start  time.Time
 	stages map[string]time.Duration
 	obj    *storage.Object
 	result *imageproc.Result
-	img    *catalog.Image
 }
 
 func (j *job) run(ctx context.Context) (Outcome, error) {
@@ -133,6 +135,11 @@ func (j *job) run(ctx context.Context) (Outcome, error) {
 				why: fmt.Sprintf("the file is %d bytes; the limit is %d", j.obj.Size, j.r.Config.MaxSourceBytes)})
 		}
 		return j.fail(err)
+	}
+	if discard, err := j.rowGone(ctx); err != nil {
+		return j.fail(err)
+	} else if discard {
+		return j.discard(ctx)
 	}
 	var perr error
 	j.timed("process", func() error { j.result, perr = imageproc.Process(j.obj.Body, j.r.Config.Process); return perr })
@@ -149,7 +156,11 @@ func (j *job) run(ctx context.Context) (Outcome, error) {
 		{"cleanup", j.deleteStaging}, // last: until here a retry can redo everything
 	}
 	for _, s := range steps {
-		if err := j.timed(s.name, func() error { return s.fn(ctx) }); err != nil {
+		err := j.timed(s.name, func() error { return s.fn(ctx) })
+		if errors.Is(err, catalog.ErrInvalid) { // a row the schema refuses: no retry can fix it
+			return j.quarantine(ctx, failure{code: "invalid_metadata", why: err.Error()})
+		}
+		if err != nil {
 			return j.fail(err)
 		}
 	}
@@ -172,10 +183,37 @@ func (j *job) fetch(ctx context.Context) error {
 		if obj.ETag != "" {
 			j.etag = obj.ETag
 		}
-		j.id, _ = j.r.Config.Layout.IDFor(j.key, j.etag)
+		j.id, j.upload = j.r.Config.Layout.IDFor(j.key, j.etag)
 		j.log = j.log.With("id", j.id)
 	}
 	return err
+}
+
+// rowGone reports whether this is an upload whose catalog row no longer exists. The upload function writes the
+// row before the object and removes both when the put fails, and DELETE removes the row: processing such a photo
+// would bring back an image the client was told does not exist. A photo that arrived by other means (the console)
+// has no row yet, and gets one.
+func (j *job) rowGone(ctx context.Context) (bool, error) {
+	if !j.upload {
+		return false, nil
+	}
+	_, err := j.r.Catalog.Get(ctx, j.id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("catalog: get %s: %w", j.id, err)
+	}
+	return false, nil
+}
+
+// discard removes the staging copy of an upload whose row is gone, and succeeds.
+func (j *job) discard(ctx context.Context) (Outcome, error) {
+	if err := j.deleteStaging(ctx); err != nil {
+		return j.fail(err)
+	}
+	j.log.Warn("discarded: the upload's catalog row is gone (rolled back or deleted)", "outcome", Discarded)
+	return Discarded, nil
 }
 
 // writeDerivatives writes every derivative; a retry overwrites the same keys with the same bytes.
@@ -189,8 +227,8 @@ func (j *job) writeDerivatives(ctx context.Context) error {
 	return nil
 }
 
-// archiveOriginal keeps the untouched upload. The bytes are already in memory, so a PUT is cheaper to reason
-// about than a server-side copy and needs no extra permission on the source.
+// archiveOriginal keeps the untouched upload. The bytes are already in memory, and a PUT stores them with the
+// sniffed content type whatever the uploader claimed.
 func (j *job) archiveOriginal(ctx context.Context) error {
 	if !j.r.Config.ArchiveOriginals {
 		return nil
@@ -215,15 +253,23 @@ func (j *job) recordReady(ctx context.Context) error {
 			Key: j.r.Config.Layout.DerivativeKey(j.id, d.TargetWidth, d.Format.Ext),
 		})
 	}
-	j.img = img
 	if err := j.r.Catalog.MarkReady(ctx, img); err != nil {
 		return fmt.Errorf("catalog: mark %s ready: %w", j.id, err)
 	}
 	return nil
 }
 
-// deleteStaging removes the staging copy, which also stops it from triggering again.
-func (j *job) deleteStaging(ctx context.Context) error { return j.r.Objects.Delete(ctx, j.key) }
+// deleteStaging removes the staging copy, which also stops it from triggering again. The delete is conditional on
+// the ETag that was processed: if someone uploaded a new photo under the same key meanwhile, that photo stays for
+// its own event.
+func (j *job) deleteStaging(ctx context.Context) error {
+	err := j.r.Objects.DeleteIf(ctx, j.key, j.etag)
+	if errors.Is(err, storage.ErrChanged) {
+		j.log.Info("staging key was overwritten during processing; the new object is left for its own event")
+		return nil
+	}
+	return err
+}
 
 // quarantine moves a photo that can never be processed to the failed prefix with the reason in its metadata and
 // in the catalog, then deletes the staging copy. It returns success so that Lambda does not retry a bad file.
@@ -244,12 +290,18 @@ func (j *job) quarantine(ctx context.Context, f failure) (Outcome, error) {
 		func() error {
 			img := j.catalogImage()
 			img.Status, img.FailureReason, img.OriginalKey = catalog.StatusFailed, why, failedKey
-			if err := j.r.Catalog.MarkFailed(ctx, img); err != nil {
+			err := j.r.Catalog.MarkFailed(ctx, img)
+			if errors.Is(err, catalog.ErrInvalid) {
+				// Retrying cannot fix a row the schema refuses, and the photo is already safe in failed/.
+				j.log.Error("catalog refused the failed row", "error", err.Error())
+				return nil
+			}
+			if err != nil {
 				return fmt.Errorf("catalog: mark %s failed: %w", j.id, err)
 			}
 			return nil
 		},
-		func() error { return j.r.Objects.Delete(ctx, j.key) },
+		func() error { return j.deleteStaging(ctx) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -262,7 +314,9 @@ func (j *job) quarantine(ctx context.Context, f failure) (Outcome, error) {
 	return Quarantined, nil
 }
 
-// fail reports a transient error. The staging copy is still there, so the retry redoes the job.
+// fail reports a transient error. The staging copy is still there, so the retry redoes the job. The error is
+// logged here as well as returned because the log line is the job's one JSON outcome record, with its key and id;
+// the Lambda runtime only reports the returned error to the invoker.
 func (j *job) fail(err error) (Outcome, error) {
 	j.log.Error("resize failed; will be retried", "error", err.Error(), "ms", ms(time.Since(j.start)))
 	j.r.Metrics.Emit(map[string]string{"Function": "resize", "Reason": "transient"}, map[string]any{"id": j.id},
@@ -273,12 +327,14 @@ func (j *job) fail(err error) (Outcome, error) {
 // catalogImage builds the row fields known from the staged object: the metadata the upload function wrote, or
 // the key's own name for a photo uploaded by other means.
 func (j *job) catalogImage() *catalog.Image {
-	img := &catalog.Image{ID: j.id, StagingKey: j.key, Filename: path.Base(j.key)}
+	img := &catalog.Image{ID: j.id, StagingKey: j.key, Filename: catalog.FitFilename(path.Base(j.key))}
 	if j.obj != nil {
 		img.Bytes = j.obj.Size
-		img.ContentType = j.obj.ContentType
+		if f, err := imagefile.Sniff(j.obj.Body); err == nil {
+			img.ContentType = f.ContentType // never the uploader's claim, which may be anything
+		}
 		if name, err := url.PathUnescape(j.obj.Metadata["original-filename"]); err == nil && name != "" {
-			img.Filename = name
+			img.Filename = catalog.FitFilename(name)
 		}
 	}
 	return img

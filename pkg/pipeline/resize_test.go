@@ -94,8 +94,15 @@ func encodeKey(k string) string {
 	return b.String()
 }
 
+// stage puts data at key as an upload would: a key the upload function writes also gets its pending row first.
 func (e *env) stage(t *testing.T, key string, data []byte) {
 	t.Helper()
+	if id, upload := e.r.Config.Layout.IDFor(key, ""); upload {
+		err := e.store.Create(t.Context(), &catalog.Image{ID: id, Status: catalog.StatusPending, StagingKey: key, Filename: "IMG_0001.JPG"})
+		if err != nil && !errors.Is(err, catalog.ErrExists) {
+			t.Fatal(err)
+		}
+	}
 	if err := e.s3.Bucket.Put(t.Context(), key, data, "application/octet-stream", map[string]string{"original-filename": "IMG_0001.JPG"}); err != nil {
 		t.Fatal(err)
 	}
@@ -279,32 +286,43 @@ func TestUnprocessablePhotosAreQuarantined(t *testing.T) {
 	}
 }
 
-// failingCatalog is a catalog whose database is down.
-type failingCatalog struct{}
+// failingCatalog is a catalog whose database goes down after the row check.
+type failingCatalog struct{ Catalog }
 
 func (failingCatalog) MarkReady(context.Context, *catalog.Image) error  { return errors.New("db down") }
 func (failingCatalog) MarkFailed(context.Context, *catalog.Image) error { return errors.New("db down") }
+
+// downCatalog is a catalog whose database is down from the start.
+type downCatalog struct{ failingCatalog }
+
+func (downCatalog) Get(context.Context, string) (*catalog.Image, error) {
+	return nil, errors.New("db down")
+}
 
 // TestFaultAtEachStepLosesNothing injects a failure at every S3 step and at the database, then checks that the
 // photo still exists somewhere a retry can finish from, and that the retry does finish.
 func TestFaultAtEachStepLosesNothing(t *testing.T) {
 	key := "staging/" + id + ".jpg"
 	faults := map[string]s3test.Fault{
-		"download":         {Method: "GET", KeyPrefix: "staging/"},
-		"first derivative": {Method: "PUT", KeyPrefix: "derivatives/" + id + "/1920"},
-		"last derivative":  {Method: "PUT", KeyPrefix: "derivatives/" + id + "/320"},
-		"archive":          {Method: "PUT", KeyPrefix: "originals/"},
-		"delete staging":   {Method: "DELETE", KeyPrefix: "staging/"},
-		"database":         {},
+		"download":          {Method: "GET", KeyPrefix: "staging/"},
+		"first derivative":  {Method: "PUT", KeyPrefix: "derivatives/" + id + "/1920"},
+		"last derivative":   {Method: "PUT", KeyPrefix: "derivatives/" + id + "/320"},
+		"archive":           {Method: "PUT", KeyPrefix: "originals/"},
+		"delete staging":    {Method: "DELETE", KeyPrefix: "staging/"},
+		"database":          {},
+		"database at start": {},
 	}
 	for name, f := range faults {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.stage(t, key, testimage.JPEG(1000, 700))
 			store := e.r.Catalog
-			if name == "database" {
-				e.r.Catalog = failingCatalog{}
-			} else {
+			switch name {
+			case "database":
+				e.r.Catalog = failingCatalog{store}
+			case "database at start":
+				e.r.Catalog = downCatalog{failingCatalog{store}}
+			default:
 				e.s3.Inject(f)
 			}
 			ev := s3Event(t, "ObjectCreated:Put", bucket, key)
@@ -460,5 +478,82 @@ func TestMetricsAreEmbeddedMetricFormat(t *testing.T) {
 	}
 	if rec["BytesIn"] != float64(len(src)) || rec["Pixels"] != float64(800_000) || rec["Function"] != "resize" {
 		t.Fatalf("values %v", rec)
+	}
+}
+
+// TestRolledBackUploadIsDiscarded: an upload whose row is gone (the upload function rolled it back after a put
+// that reported failure but landed, or the client deleted it) must not come back as a ready image.
+func TestRolledBackUploadIsDiscarded(t *testing.T) {
+	e := newEnv(t)
+	key := "staging/" + id + ".jpg"
+	e.stage(t, key, testimage.JPEG(300, 200))
+	if err := e.store.Delete(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.r.HandleRecord(t.Context(), s3Event(t, "ObjectCreated:Put", bucket, key).Records[0])
+	if err != nil || out != Discarded {
+		t.Fatalf("%v %v", out, err)
+	}
+	if e.exists(t, key) || e.exists(t, "derivatives/"+id+"/320.jpg") {
+		t.Fatal("discarded upload left objects behind")
+	}
+	if _, err := e.store.Get(t.Context(), id); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("row came back: %v", err)
+	}
+}
+
+// overwriting puts a new photo at the staging key while the job is writing its derivatives, as a user uploading
+// again under the same name through the console would.
+type overwriting struct {
+	Objects
+	key  string
+	with []byte
+	done bool
+}
+
+func (o *overwriting) Put(ctx context.Context, key string, data []byte, ct string, meta map[string]string) error {
+	if !o.done {
+		o.done = true
+		if err := o.Objects.Put(ctx, o.key, o.with, "image/jpeg", nil); err != nil {
+			return err
+		}
+	}
+	return o.Objects.Put(ctx, key, data, ct, meta)
+}
+
+// TestOverwrittenDuringProcessingIsKept: the staging delete is conditional on the processed ETag, so a photo
+// uploaded again under the same key is left for its own event instead of being deleted unprocessed.
+func TestOverwrittenDuringProcessingIsKept(t *testing.T) {
+	e := newEnv(t)
+	key := "staging/holiday.jpg"
+	e.stage(t, key, testimage.JPEG(400, 300))
+	e.r.Objects = &overwriting{Objects: e.s3.Bucket, key: key, with: testimage.JPEG(300, 400)}
+	ev := s3Event(t, "ObjectCreated:Put", bucket, key)
+	if out, err := e.r.HandleRecord(t.Context(), ev.Records[0]); err != nil || out != Processed {
+		t.Fatalf("first photo: %v %v", out, err)
+	}
+	if !e.exists(t, key) {
+		t.Fatal("the second photo was deleted unprocessed")
+	}
+	if out, err := e.r.HandleRecord(t.Context(), ev.Records[0]); err != nil || out != Processed {
+		t.Fatalf("second photo: %v %v", out, err)
+	}
+	page, _, _ := e.store.List(t.Context(), 10, "")
+	if len(page) != 2 || e.exists(t, key) {
+		t.Fatalf("%d rows; staging left %v", len(page), e.exists(t, key))
+	}
+}
+
+// TestOddNamesNeverBlockTheCatalog: a console key or a metadata filename the catalog could not store must not
+// turn into an endless retry.
+func TestOddNamesNeverBlockTheCatalog(t *testing.T) {
+	e := newEnv(t)
+	key := "staging/" + strings.Repeat("a", 300) + ".jpg"
+	if err := e.s3.Bucket.Put(t.Context(), key, testimage.JPEG(100, 80), "x/"+strings.Repeat("y", 300),
+		map[string]string{"original-filename": "%ff%fe"}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.r.HandleRecord(t.Context(), s3Event(t, "ObjectCreated:Put", bucket, key).Records[0]); err != nil || out != Processed {
+		t.Fatalf("%v %v", out, err)
 	}
 }

@@ -20,6 +20,8 @@ import (
 var (
 	ErrNotFound = errors.New("storage: object not found")
 	ErrTooLarge = errors.New("storage: object larger than allowed")
+	// ErrChanged means a conditional request found a different object version than the one named (HTTP 412).
+	ErrChanged = errors.New("storage: object changed")
 )
 
 // Object is a whole object read from the bucket.
@@ -120,6 +122,24 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// DeleteIf removes key only if its ETag is still etag, and returns ErrChanged otherwise. The resize function
+// uses it so that a photo uploaded again under the same key while the previous one was being processed is left
+// for its own event, instead of being deleted unprocessed. (Servers without conditional deletes ignore If-Match
+// and delete unconditionally, which is the previous behaviour.)
+func (b *Bucket) DeleteIf(ctx context.Context, key, etag string) error {
+	in := &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)}
+	if etag != "" {
+		in.IfMatch = aws.String(quoteETag(etag))
+	}
+	if _, err := b.client.DeleteObject(ctx, in); err != nil {
+		return fmt.Errorf("delete %s: %w", key, classify(err))
+	}
+	return nil
+}
+
+// quoteETag returns etag in the quoted form HTTP conditional headers use; S3 event records carry it unquoted.
+func quoteETag(etag string) string { return `"` + strings.Trim(etag, `"`) + `"` }
+
 // Exists reports whether key exists.
 func (b *Bucket) Exists(ctx context.Context, key string) (bool, error) {
 	_, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
@@ -152,6 +172,8 @@ func classify(err error) error {
 		switch apiErr.ErrorCode() {
 		case "NoSuchKey", "NotFound":
 			return fmt.Errorf("%w: %v", ErrNotFound, err)
+		case "PreconditionFailed":
+			return fmt.Errorf("%w: %v", ErrChanged, err)
 		}
 	}
 	return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,28 @@ func TestServerErrorsAreNotNotFound(t *testing.T) {
 	}
 	if _, err := srv.Bucket.Exists(t.Context(), "staging/x.jpg"); err == nil {
 		t.Fatal("exists: want an error")
+	}
+}
+
+// TestDeleteIf deletes only the version that was read: S3 answers 412 for another ETag.
+func TestDeleteIf(t *testing.T) {
+	b := s3test.Start(t, "images").Bucket
+	ctx := t.Context()
+	if err := b.Put(ctx, "k", []byte("one"), "text/plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := b.Get(ctx, "k", 0)
+	if err := b.Put(ctx, "k", []byte("two"), "text/plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeleteIf(ctx, "k", obj.ETag); !errors.Is(err, storage.ErrChanged) {
+		t.Fatalf("stale etag: %v", err)
+	}
+	now, _ := b.Get(ctx, "k", 0)
+	if err := b.DeleteIf(ctx, "k", strings.Trim(now.ETag, `"`)); err != nil { // unquoted, as in S3 events
+		t.Fatal(err)
+	}
+	if ok, _ := b.Exists(ctx, "k"); ok {
+		t.Fatal("not deleted")
 	}
 }
