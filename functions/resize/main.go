@@ -31,7 +31,6 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer c.Catalog.Close()
 	r := &pipeline.Resizer{Objects: c.Bucket, Catalog: c.Catalog, Config: pipeline.ConfigFrom(cfg), Log: c.Log,
 		Metrics: metrics.New(os.Stdout, "ImagePipeline")}
 	lambda.Start(r.HandleEvent)

@@ -32,7 +32,6 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer c.Catalog.Close()
 	svc := &api.Service{Objects: c.Bucket, Catalog: c.Catalog, Config: api.ConfigFrom(cfg), Log: c.Log, NewID: api.NewID}
 	lambda.Start(apigw.Lambda(svc.Handle))
 	return nil

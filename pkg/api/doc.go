@@ -4,5 +4,5 @@
 // local HTTP front.
 //
 // Every client mistake gets a 4xx with a readable JSON message. Internal failures are logged with their cause and
-// answered with a generic 503, so no internal detail reaches the client.
+// answered with a generic 503 (a recovered panic with a generic 500), so no internal detail reaches the client.
 package api

@@ -57,6 +57,9 @@ func TestResponseEvents(t *testing.T) {
 	if v1.StatusCode != 201 || !v1.IsBase64Encoded || v1.Body != "/9g=" || len(v1.MultiValueHeaders["Vary"]) != 2 {
 		t.Fatalf("v1 %+v", v1)
 	}
+	if v2 := resp.Event(V2).(events.APIGatewayV2HTTPResponse); v2.Headers["Vary"] != "Origin, Accept" {
+		t.Fatalf("repeated header: %q", v2.Headers["Vary"])
+	}
 	v2 := JSON(200, map[string]int{"a": 1}).Event(V2).(events.APIGatewayV2HTTPResponse)
 	if v2.StatusCode != 200 || v2.IsBase64Encoded || v2.Body != `{"a":1}` || v2.Headers["Content-Type"] == "" {
 		t.Fatalf("v2 %+v", v2)

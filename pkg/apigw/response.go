@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -38,10 +39,11 @@ func (resp *Response) Event(v Version) any {
 	if !utf8.Valid(resp.Body) {
 		body, b64 = base64.StdEncoding.EncodeToString(resp.Body), true
 	}
+	// Payload 2.0 has single-value headers only; repeated values are joined with commas, as HTTP allows.
 	single := make(map[string]string, len(resp.Header))
 	for k, vs := range resp.Header {
 		if len(vs) > 0 {
-			single[k] = vs[len(vs)-1]
+			single[k] = strings.Join(vs, ", ")
 		}
 	}
 	if v == V2 {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/catalog"
@@ -66,9 +67,13 @@ func loadCommon(e *env) Common {
 	}
 	c.Layout = layout.New(e.str("STAGING_PREFIX", "staging/"), e.str("OUTPUT_PREFIX", "derivatives/"),
 		e.str("ORIGINALS_PREFIX", "originals/"), e.str("FAILED_PREFIX", "failed/"))
-	if c.Layout.Staging == c.Layout.Output || c.Layout.Staging == c.Layout.Originals || c.Layout.Staging == c.Layout.Failed {
-		// Writing outputs under the prefix that triggers the function would invoke it on its own outputs forever.
-		e.errs = append(e.errs, errors.New("STAGING_PREFIX must differ from OUTPUT_PREFIX, ORIGINALS_PREFIX and FAILED_PREFIX"))
+	for _, p := range []string{c.Layout.Output, c.Layout.Originals, c.Layout.Failed} {
+		// Writing outputs under the prefix that triggers the function would invoke it on its own outputs forever,
+		// and so would staging nested inside an output prefix or the other way round.
+		if strings.HasPrefix(p, c.Layout.Staging) || strings.HasPrefix(c.Layout.Staging, p) {
+			e.errs = append(e.errs, errors.New("STAGING_PREFIX must not equal or contain OUTPUT_PREFIX, ORIGINALS_PREFIX or FAILED_PREFIX, nor lie inside one"))
+			break
+		}
 	}
 	cat, err := catalog.ConfigFromEnv(e.getenv)
 	if err != nil {

@@ -42,6 +42,12 @@ func TestEveryProblemIsReported(t *testing.T) {
 			t.Errorf("missing %s in %v", want, err)
 		}
 	}
+	for _, nested := range []map[string]string{{"STAGING_PREFIX": "in/", "OUTPUT_PREFIX": "in/out/"}, {"STAGING_PREFIX": "failed/new/"}} {
+		nested["BUCKET"] = "b"
+		if _, err := LoadResize(envOf(nested)); err == nil || !strings.Contains(err.Error(), "STAGING_PREFIX") {
+			t.Errorf("%v: %v", nested, err)
+		}
+	}
 	if _, err := LoadUpload(envOf(map[string]string{"BUCKET": "b", "URL_TTL": "soon", "WIDTHS": "640,640"})); err == nil ||
 		!strings.Contains(err.Error(), "URL_TTL") || !strings.Contains(err.Error(), "WIDTHS") {
 		t.Fatalf("upload: %v", err)

@@ -142,6 +142,9 @@ func inspectWebP(data []byte, info *Info) error {
 	}
 	switch string(data[12:16]) {
 	case "VP8X":
+		if data[20]&0x02 != 0 { // the decoder reads still images only
+			return &UnsupportedError{Name: "animated WebP"}
+		}
 		info.HasAlpha = data[20]&0x10 != 0
 	case "VP8L":
 		info.HasAlpha = binary.LittleEndian.Uint32(data[21:])>>28&1 != 0

@@ -65,6 +65,9 @@ func TestInspectRejects(t *testing.T) {
 		"gif cut":         {gif[:len(gif)-1], ErrTruncated},
 		"webp short riff": {testimage.WebP()[:30], ErrTruncated},
 		"too many pixels": {testimage.BlankPNG(1000, 1001), ErrTooManyPixels},
+		"animated webp":   {animatedWebP(), ErrUnsupported},
+		"12-bit jpeg":     {patch(jpg, sof0(jpg)+4, 12), ErrUnsupported},
+		"lossless jpeg":   {patch(jpg, sof0(jpg)+1, 0xC3), ErrUnsupported},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -73,6 +76,29 @@ func TestInspectRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// animatedWebP is a VP8X header with the animation flag, which Inspect must refuse before any decoder sees it.
+func animatedWebP() []byte {
+	b := []byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00ANIM\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	b[4] = byte(len(b) - 8)
+	return b
+}
+
+// sof0 finds the SOF0 marker in a stdlib-encoded JPEG.
+func sof0(jpg []byte) int {
+	for i := 2; i+1 < len(jpg); i++ {
+		if jpg[i] == 0xFF && jpg[i+1] == 0xC0 {
+			return i
+		}
+	}
+	panic("no SOF0")
+}
+
+func patch(b []byte, at int, v byte) []byte {
+	out := append([]byte{}, b...)
+	out[at] = v
+	return out
 }
 
 // TestBrokenEXIFIsIgnored: a malformed EXIF block must not reject an otherwise good photo.

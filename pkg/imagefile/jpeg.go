@@ -38,6 +38,11 @@ func inspectJPEG(data []byte, info *Info) error {
 			if len(seg) < 5 {
 				return ErrTruncated
 			}
+			// Baseline, extended and progressive 8-bit frames only: lossless, hierarchical, arithmetic-coded and
+			// 12-bit JPEGs are rare and no pure-Go decoder reads them.
+			if marker > 0xC2 || seg[0] != 8 {
+				return &UnsupportedError{Name: "lossless, arithmetic-coded or 12-bit JPEG"}
+			}
 			info.Height = int(binary.BigEndian.Uint16(seg[1:]))
 			info.Width = int(binary.BigEndian.Uint16(seg[3:]))
 		case marker == 0xDA:

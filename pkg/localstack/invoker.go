@@ -40,8 +40,8 @@ func newAsyncInvoker(handler func(context.Context, events.S3Event) error, worker
 	return a
 }
 
-// deliver queues an event. It never blocks the S3 request that caused it for long: the queue is large, and S3's
-// own notifications are asynchronous too.
+// deliver queues an event, as S3 hands notifications to Lambda asynchronously. It blocks the S3 request that
+// caused it only when 1024 events are already waiting, which slows a bulk upload down rather than dropping events.
 func (a *asyncInvoker) deliver(ev events.S3Event) {
 	payload, err := json.Marshal(ev)
 	if err != nil {

@@ -48,19 +48,14 @@ type Stack struct {
 }
 
 // Start starts the S3 server, the catalog, the resize trigger and the API front.
-func Start(ctx context.Context, opt Options) (st *Stack, err error) {
+func Start(ctx context.Context, opt Options) (*Stack, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	if opt.Getenv == nil {
 		opt.Getenv = func(string) string { return "" }
 	}
-	st = &Stack{DataDir: opt.DataDir}
-	defer func() {
-		if err != nil {
-			st.Close()
-		}
-	}()
+	st := &Stack{DataDir: opt.DataDir}
 	s3ln, err := net.Listen("tcp", opt.S3Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen s3: %w", err)
@@ -70,6 +65,18 @@ func Start(ctx context.Context, opt Options) (st *Stack, err error) {
 		s3ln.Close()
 		return nil, fmt.Errorf("listen api: %w", err)
 	}
+	if err := st.start(ctx, opt, s3ln, apiln); err != nil {
+		s3ln.Close()
+		apiln.Close()
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// start wires everything to the two listeners; on error the caller closes what was opened.
+func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listener) error {
+	var err error
 	st.S3URL, st.APIURL = "http://"+s3ln.Addr().String(), "http://"+apiln.Addr().String()
 	defaults := map[string]string{
 		"BUCKET": "images", "S3_ENDPOINT": st.S3URL, "S3_ACCESS_KEY_ID": "local", "S3_SECRET_ACCESS_KEY": "local",
@@ -83,26 +90,26 @@ func Start(ctx context.Context, opt Options) (st *Stack, err error) {
 		return defaults[k]
 	}
 	if st.Upload, err = config.LoadUpload(getenv); err != nil {
-		return nil, err
+		return err
 	}
 	if st.Resize, err = config.LoadResize(getenv); err != nil {
-		return nil, err
+		return err
 	}
 	st.Bucket = st.Upload.Storage.Bucket
 
 	s3srv, _, err := newS3(filepath.Join(opt.DataDir, "s3"), st.Bucket)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
 	if st.store, err = catalog.Open(ctx, st.Upload.Catalog); err != nil {
-		return nil, fmt.Errorf("open catalog: %w", err)
+		return fmt.Errorf("open catalog: %w", err)
 	}
 	client, err := storage.NewClient(ctx, st.Upload.Storage)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	bucket := storage.NewBucket(client, st.Bucket)
 
@@ -128,7 +135,7 @@ func Start(ctx context.Context, opt Options) (st *Stack, err error) {
 		st.servers = append(st.servers, srv)
 		go srv.Serve(s.ln)
 	}
-	return st, nil
+	return nil
 }
 
 // Idle reports whether every S3 notification has been handled.

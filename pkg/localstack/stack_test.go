@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"testing"
@@ -183,4 +184,37 @@ func TestGatewayLimits(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a 5 MB multipart body base64-encodes past Lambda's 6 MB limit; got %d", resp.StatusCode)
 	}
+}
+
+// TestStartErrors: a busy port or a bad variable is an error from Start, with nothing left listening.
+func TestStartErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if _, err := Start(t.Context(), Options{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", S3Addr: busy.Addr().String(), Log: quiet}); err == nil {
+		t.Fatal("busy port: want an error")
+	}
+	api := "127.0.0.1:" + freePort(t)
+	bad := func(k string) string { return map[string]string{"WIDTHS": "abc"}[k] }
+	if _, err := Start(t.Context(), Options{DataDir: t.TempDir(), APIAddr: api, S3Addr: "127.0.0.1:0", Getenv: bad, Log: quiet}); err == nil {
+		t.Fatal("bad WIDTHS: want an error")
+	}
+	ln, err := net.Listen("tcp", api)
+	if err != nil {
+		t.Fatalf("the failed start left %s listening: %v", api, err)
+	}
+	ln.Close()
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }
