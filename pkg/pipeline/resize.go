@@ -136,13 +136,14 @@ func (j *job) run(ctx context.Context) (Outcome, error) {
 		}
 		return j.fail(err)
 	}
-	if discard, err := j.rowGone(ctx); err != nil {
-		return j.fail(err)
-	} else if discard {
-		return j.discard(ctx)
-	}
 	var perr error
 	j.timed("process", func() error { j.result, perr = imageproc.Process(j.obj.Body, j.r.Config.Process); return perr })
+	// Checked after processing, right before the first write, to keep the window for a concurrent DELETE short.
+	if gone, err := j.rowGone(ctx); err != nil {
+		return j.fail(err)
+	} else if gone {
+		return j.discard(ctx)
+	}
 	if perr != nil {
 		return j.quarantine(ctx, classify(perr))
 	}
