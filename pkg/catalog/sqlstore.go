@@ -55,18 +55,33 @@ func writeArgs(img *Image, status Status, reason string, created, updated time.T
 	}, nil
 }
 
+// written is what a write stores besides img's own fields.
+type written struct {
+	reason           string
+	created, updated time.Time
+}
+
+// prepareWrite validates img and builds the arguments of a write with the given status: the creation time is
+// img's when set (else now), the failure reason is kept only for failed rows and cut to MaxFailureReason.
+func prepareWrite(img *Image, status Status) ([]any, written, error) {
+	if err := validate(img); err != nil {
+		return nil, written{}, err
+	}
+	w := written{updated: now()}
+	w.created = w.updated
+	if !img.CreatedAt.IsZero() {
+		w.created = normTime(img.CreatedAt)
+	}
+	if status != StatusReady {
+		w.reason = truncateUTF8(img.FailureReason, MaxFailureReason)
+	}
+	args, err := writeArgs(img, status, w.reason, w.created, w.updated)
+	return args, w, err
+}
+
 // Create implements Store.Create.
 func (s *sqlStore) Create(ctx context.Context, img *Image) error {
-	if err := validate(img); err != nil {
-		return err
-	}
-	updated := now()
-	created := updated
-	if !img.CreatedAt.IsZero() {
-		created = normTime(img.CreatedAt)
-	}
-	reason := truncateUTF8(img.FailureReason, MaxFailureReason)
-	args, err := writeArgs(img, StatusPending, reason, created, updated)
+	args, w, err := prepareWrite(img, StatusPending)
 	if err != nil {
 		return err
 	}
@@ -76,7 +91,7 @@ func (s *sqlStore) Create(ctx context.Context, img *Image) error {
 		}
 		return fmt.Errorf("create %s: %w", img.ID, err)
 	}
-	img.Status, img.FailureReason, img.CreatedAt, img.UpdatedAt = StatusPending, reason, created, updated
+	img.Status, img.FailureReason, img.CreatedAt, img.UpdatedAt = StatusPending, w.reason, w.created, w.updated
 	return nil
 }
 
@@ -147,15 +162,7 @@ func (s *sqlStore) List(ctx context.Context, limit int, cursor string) ([]Image,
 
 // MarkReady implements Store.MarkReady.
 func (s *sqlStore) MarkReady(ctx context.Context, img *Image) error {
-	if err := validate(img); err != nil {
-		return err
-	}
-	t := now()
-	created := t
-	if !img.CreatedAt.IsZero() {
-		created = normTime(img.CreatedAt)
-	}
-	args, err := writeArgs(img, StatusReady, "", created, t)
+	args, _, err := prepareWrite(img, StatusReady)
 	if err != nil {
 		return err
 	}
@@ -167,16 +174,7 @@ func (s *sqlStore) MarkReady(ctx context.Context, img *Image) error {
 
 // MarkFailed implements Store.MarkFailed.
 func (s *sqlStore) MarkFailed(ctx context.Context, img *Image) error {
-	if err := validate(img); err != nil {
-		return err
-	}
-	t := now()
-	created := t
-	if !img.CreatedAt.IsZero() {
-		created = normTime(img.CreatedAt)
-	}
-	reason := truncateUTF8(img.FailureReason, MaxFailureReason)
-	args, err := writeArgs(img, StatusFailed, reason, created, t)
+	args, _, err := prepareWrite(img, StatusFailed)
 	if err != nil {
 		return err
 	}
