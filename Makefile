@@ -12,7 +12,7 @@ CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnli
 .PHONY: help run test test-mysql e2e bench build package lint deploy smoke smoke-local clean
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 run: ## Run the whole pipeline on 127.0.0.1 (API :8080, S3 :9000, data in ./data); no cloud, no Docker
 	$(GO) run ./cmd/imgpipe-local -data data
