@@ -459,18 +459,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		s := open(t)
 		id := newID()
 		const writers = 20
-		errs := make(chan error, writers)
-		var wg sync.WaitGroup
-		for i := range writers {
-			wg.Go(func() { errs <- s.MarkReady(t.Context(), readyImage(id, i)) })
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Errorf("MarkReady: %v", err)
-			}
-		}
+		concurrently(t, writers, func(i int) error { return s.MarkReady(t.Context(), readyImage(id, i)) })
 		got, err := s.Get(t.Context(), id)
 		if err != nil {
 			t.Fatalf("Get: %v", err)
@@ -483,24 +472,12 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		s := open(t)
 		id := newID()
 		const writers = 20
-		errs := make(chan error, writers)
-		var wg sync.WaitGroup
-		for i := range writers {
-			wg.Go(func() {
-				if i%2 == 0 {
-					errs <- s.MarkFailed(t.Context(), &Image{ID: id, FailureReason: fmt.Sprint("fail ", i), OriginalKey: fmt.Sprintf("failed/%d.jpg", i)})
-					return
-				}
-				errs <- s.MarkReady(t.Context(), readyImage(id, i))
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Errorf("mark: %v", err)
+		concurrently(t, writers, func(i int) error {
+			if i%2 == 0 {
+				return s.MarkFailed(t.Context(), &Image{ID: id, FailureReason: fmt.Sprint("fail ", i), OriginalKey: fmt.Sprintf("failed/%d.jpg", i)})
 			}
-		}
+			return s.MarkReady(t.Context(), readyImage(id, i))
+		})
 		got, err := s.Get(t.Context(), id)
 		if err != nil {
 			t.Fatalf("Get: %v", err)
@@ -648,5 +625,21 @@ func assertImage(t *testing.T, got, want *Image) {
 	g.CreatedAt, g.UpdatedAt, w.CreatedAt, w.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("image mismatch:\n got %+v\nwant %+v", g, w)
+	}
+}
+
+// concurrently runs fn(0) … fn(n-1) at once, as duplicate deliveries would, and reports every error.
+func concurrently(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
 	}
 }
