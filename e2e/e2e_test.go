@@ -246,10 +246,11 @@ func TestMultipartUploadThroughBinaries(t *testing.T) {
 	if !p.exists(t, "originals/"+id+".jpg") {
 		t.Error("original not archived")
 	}
-	// The outputs and the delete must not have triggered anything.
-	time.Sleep(500 * time.Millisecond)
-	if n := len(p.webhook.RawRecords()); n != 1 {
-		t.Errorf("%d notifications; only the staging upload should notify", n)
+	// The outputs and the delete must not have triggered anything. A marker put into staging afterwards is a
+	// barrier: once its notification is in, any notification the outputs caused would be in too.
+	p.barrier(t)
+	if recs := p.webhook.RawRecords(); len(recs) != 2 {
+		t.Errorf("%d notifications; only the staging upload (and the barrier) should notify", len(recs))
 	}
 	// A redelivered event is harmless.
 	if _, err := p.resize.Invoke(t.Context(), p.webhook.RawRecords()[0]); err != nil {
@@ -314,11 +315,40 @@ func TestCorruptPhotoIsQuarantinedNotRetried(t *testing.T) {
 	}
 }
 
+// barrier puts a marker into staging and waits for its notification, which MinIO sends after those of every
+// earlier write.
+func (p *pipeline) barrier(t *testing.T) {
+	t.Helper()
+	_, err := p.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("staging/zz-barrier"),
+		Body: bytes.NewReader([]byte("x"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.webhook.Events():
+	case <-time.After(30 * time.Second):
+		t.Fatal("no notification for the barrier")
+	}
+	recs := p.webhook.RawRecords()
+	if !bytes.Contains(recs[len(recs)-1], []byte("zz-barrier")) {
+		t.Fatalf("the last notification is not the barrier: %s", recs[len(recs)-1])
+	}
+}
+
 // checkLogs requires every line both functions printed to be JSON, and the resize function to have emitted an
-// EMF record CloudWatch can read.
+// EMF record CloudWatch can read. Output arrives through a pipe, so it waits, up to a deadline, for the EMF record.
 func checkLogs(t *testing.T, p *pipeline) {
 	t.Helper()
-	time.Sleep(200 * time.Millisecond) // output arrives through a pipe
+	hasEMF := func(l string) bool {
+		var rec map[string]any
+		return json.Unmarshal([]byte(l), &rec) == nil && rec["_aws"] != nil && rec["TotalMs"] != nil
+	}
+	for deadline := time.Now().Add(10 * time.Second); !slices.ContainsFunc(p.resize.Logs(), hasEMF); {
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	var emf bool
 	for name, lines := range map[string][]string{"upload": p.upload.Logs(), "resize": p.resize.Logs()} {
 		if len(lines) == 0 {

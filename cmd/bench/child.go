@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -90,12 +91,12 @@ func runChild(c config) error {
 
 // ours is the resize function's code path.
 func ours(data []byte, widths []int, quality int) ([]output, stages, error) {
-	res, err := imageproc.Process(data, imageproc.Options{Widths: widths, JPEGQuality: quality})
+	res, err := imageproc.Process(context.Background(), data, imageproc.Request{Targets: imageproc.Widths(widths, quality)})
 	if err != nil {
 		return nil, stages{}, err
 	}
-	out := make([]output, len(res.Derivatives))
-	for i, d := range res.Derivatives {
+	out := make([]output, len(res.Outputs))
+	for i, d := range res.Outputs {
 		out[i] = output{d.Width, d.Height, len(d.Data), d.Data}
 	}
 	return out, stages(res.Stages), nil

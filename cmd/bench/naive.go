@@ -24,9 +24,9 @@ func naive(data []byte, widths []int, quality int) ([]output, stages, error) {
 		return nil, st, err
 	}
 	st.Decode = time.Since(t)
-	hasAlpha := false
+	format := imagefile.JPEG
 	if info, err := imagefile.Inspect(data, 0); err == nil {
-		hasAlpha = info.HasAlpha
+		format = info.OutputFormat()
 	}
 	out := make([]output, 0, len(widths))
 	for _, w := range widths {
@@ -35,7 +35,7 @@ func naive(data []byte, widths []int, quality int) ([]output, stages, error) {
 		st.Resize += time.Since(t)
 		t = time.Now()
 		var buf bytes.Buffer
-		if imageproc.OutputFormat(hasAlpha) == imagefile.PNG {
+		if format == imagefile.PNG {
 			err = png.Encode(&buf, small)
 		} else {
 			err = jpeg.Encode(&buf, small, &jpeg.Options{Quality: quality})
@@ -55,12 +55,12 @@ func naiveReference(data []byte) (image.Image, error) {
 	return imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 }
 
-// naiveResize resizes to width w with Lanczos, never enlarging, keeping the aspect ratio as imageproc.Plan does.
+// naiveResize resizes to width w with Lanczos, never enlarging, keeping the aspect ratio as imageproc does.
 func naiveResize(img image.Image, w int) image.Image {
 	b := img.Bounds()
-	step := imageproc.Plan(b.Dx(), b.Dy(), []int{w})[0]
-	if step.Width == b.Dx() && step.Height == b.Dy() {
+	ow, oh := imageproc.Size(b.Dx(), b.Dy(), imageproc.Target{Width: w})
+	if ow == b.Dx() && oh == b.Dy() {
 		return img
 	}
-	return imaging.Resize(img, step.Width, step.Height, imaging.Lanczos)
+	return imaging.Resize(img, ow, oh, imaging.Lanczos)
 }

@@ -65,8 +65,8 @@ imgpipe local stack is running (Ctrl-C stops it)
   derivatives:   %[9]s
 
 `, st.APIURL, *payload, st.S3URL, st.Bucket, filepath.Join(abs, "s3", "buckets", st.Bucket),
-		st.Upload.Catalog.SQLitePath, filepath.Join(abs, "dlq"), st.Upload.Layout.Staging,
-		localstack.ObjectPath(abs, st.Bucket, st.Upload.Layout.Output+"<id>/<width>.jpg"))
+		st.CatalogPath, filepath.Join(abs, "dlq"), st.Upload.Config.Layout.Staging,
+		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"))
 	<-ctx.Done()
 	return nil
 }

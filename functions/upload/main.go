@@ -1,7 +1,7 @@
 // Command upload is the image API Lambda function behind API Gateway: POST /images stores a photo under staging/,
-// and GET/DELETE /images[/{id}] read and remove catalog entries. It accepts REST API (payload 1.0) and HTTP API
-// (payload 2.0) events. The handler is api.Service.Handle, which lives in pkg/api so that the local stack serves
-// the very same code; this file only wires it up.
+// and GET/DELETE /images[/{id}] read and remove catalog entries. It accepts REST API (payload 1.0), HTTP API
+// (payload 2.0) and non-proxy passthrough events (package apigw). The function is built by upload.New (package pkg/function/upload), which the
+// local stack uses too; this file only starts it.
 package main
 
 import (
@@ -11,28 +11,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/imgpipe/imgpipe/pkg/api"
 	"github.com/imgpipe/imgpipe/pkg/apigw"
-	"github.com/imgpipe/imgpipe/pkg/config"
+	"github.com/imgpipe/imgpipe/pkg/function"
+	"github.com/imgpipe/imgpipe/pkg/function/upload"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	fn, err := upload.New(context.Background(), os.Getenv, function.Options{})
+	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("upload function failed to start", "error", err.Error())
 		os.Exit(1)
 	}
-}
-
-func run(ctx context.Context) error {
-	cfg, err := config.LoadUpload(os.Getenv)
-	if err != nil {
-		return err
-	}
-	c, err := cfg.Connect(ctx, "upload")
-	if err != nil {
-		return err
-	}
-	svc := &api.Service{Objects: c.Bucket, Catalog: c.Catalog, Config: api.ConfigFrom(cfg), Log: c.Log, NewID: api.NewID}
-	lambda.Start(apigw.Lambda(svc.Handle))
-	return nil
+	lambda.Start(apigw.Handler(fn.Handler))
 }

@@ -5,7 +5,9 @@ package testimage
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -72,17 +74,47 @@ func WebP() []byte {
 	return b
 }
 
-// WithOrientation inserts an EXIF APP1 segment carrying orientation o right after the SOI marker of a JPEG.
-func WithOrientation(jpg []byte, o int) []byte {
-	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD0 at offset 8
+// ExifTIFF is a minimal big-endian TIFF-structured EXIF block whose IFD0 holds only orientation o.
+func ExifTIFF(o int) []byte {
+	return []byte{'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD0 at offset 8
 		0, 1, // one entry
 		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0, // Orientation, SHORT, count 1, value
 		0, 0, 0, 0} // no next IFD
-	seg := append([]byte("Exif\x00\x00"), tiff...)
+}
+
+// WithOrientation inserts an EXIF APP1 segment carrying orientation o right after the SOI marker of a JPEG.
+func WithOrientation(jpg []byte, o int) []byte {
+	seg := append([]byte("Exif\x00\x00"), ExifTIFF(o)...)
 	app1 := append([]byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}, seg...)
 	out := append([]byte{}, jpg[:2]...)
 	out = append(out, app1...)
 	return append(out, jpg[2:]...)
+}
+
+// PNGWithOrientation inserts an eXIf chunk carrying orientation o after the IHDR chunk of a PNG.
+func PNGWithOrientation(p []byte, o int) []byte {
+	const ihdrEnd = 8 + 12 + 13
+	out := append([]byte{}, p[:ihdrEnd]...)
+	out = append(out, pngChunk("eXIf", ExifTIFF(o))...)
+	return append(out, p[ihdrEnd:]...)
+}
+
+func pngChunk(typ string, data []byte) []byte {
+	c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	c = append(c, typ...)
+	c = append(c, data...)
+	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+}
+
+// WebPWithOrientation wraps WebP's 1x1 lossy bitstream in an extended (VP8X) file with an EXIF chunk carrying
+// orientation o, as cameras and phones write it.
+func WebPWithOrientation(o int) []byte {
+	vp8 := WebP()[12:]                                                             // the "VP8 " chunk
+	vp8x := []byte("VP8X\x0a\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00") // EXIF flag, 1x1 canvas
+	exif := append([]byte("EXIF"), binary.LittleEndian.AppendUint32(nil, uint32(len(ExifTIFF(o))))...)
+	exif = append(exif, ExifTIFF(o)...)
+	body := append(append(append([]byte("WEBP"), vp8x...), vp8...), exif...)
+	return append(append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...), body...)
 }
 
 // Part is one multipart part.

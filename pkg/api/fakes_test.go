@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 )
@@ -19,6 +20,9 @@ var errInjected = errors.New("injected failure")
 
 // memObjects is an in-memory bucket whose Put can be made to fail. The S3 protocol itself is exercised by the
 // pipeline and local stack tests; here only the handler's decisions are under test.
+//
+// A failing Put stores the object and then reports the failure, as a put whose answer timed out after it landed
+// does: the handler cannot tell, so its clean-up must delete the object either way.
 type memObjects struct {
 	mu      sync.Mutex
 	objects map[string]memObject
@@ -34,10 +38,10 @@ type memObject struct {
 func (m *memObjects) Put(_ context.Context, key string, data []byte, contentType string, meta map[string]string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.objects[key] = memObject{data: append([]byte(nil), data...), contentType: contentType, meta: meta}
 	if m.failPut {
 		return errInjected
 	}
-	m.objects[key] = memObject{data: append([]byte(nil), data...), contentType: contentType, meta: meta}
 	return nil
 }
 
@@ -69,7 +73,7 @@ func (downCatalog) Create(context.Context, *catalog.Image) error { return errInj
 func (downCatalog) Get(context.Context, string) (*catalog.Image, error) {
 	return nil, errInjected
 }
-func (downCatalog) List(context.Context, int, string) ([]catalog.Image, string, error) {
+func (downCatalog) List(context.Context, catalog.Query) ([]catalog.Image, string, error) {
 	return nil, "", errInjected
 }
 
@@ -93,7 +97,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	store, err := catalog.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +111,7 @@ func newTestEnv(t *testing.T) *testEnv {
 // rows counts catalog rows.
 func (e *testEnv) rows(t *testing.T) int {
 	t.Helper()
-	page, _, err := e.store.List(t.Context(), catalog.MaxListLimit, "")
+	page, _, err := e.store.List(t.Context(), catalog.Query{All: true, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,24 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
+)
+
+// Errors of the image routes.
+var (
+	errBadID     = publicerr.New(http.StatusBadRequest, "bad_id", "the image id must be a lower-case UUID")
+	errNoImage   = publicerr.New(http.StatusNotFound, "not_found", "no such image")
+	errBadLimit  = publicerr.New(http.StatusBadRequest, "bad_limit", "limit must be a whole number from 1 to "+strconv.Itoa(catalog.MaxListLimit))
+	errBadCursor = publicerr.New(http.StatusBadRequest, "bad_cursor", "the cursor is not one this API issued")
+	errStillBusy = publicerr.New(http.StatusConflict, "pending", "the image is still being processed; delete it once it is ready or failed")
 )
 
 // imageView is the JSON shape of one image.
@@ -39,58 +49,58 @@ type listView struct {
 	NextCursor string      `json:"nextCursor,omitempty"`
 }
 
-func (s *Service) get(ctx context.Context, id string) *apigw.Response {
-	img, resp := s.lookup(ctx, id)
-	if resp != nil {
-		return resp
-	}
-	v, err := s.view(ctx, img)
+func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
+	img, err := s.lookup(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return s.unavailable("presign "+id, err)
+		return err
 	}
-	return apigw.JSON(http.StatusOK, v)
+	v, err := s.view(r.Context(), img)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Service) list(ctx context.Context, req *apigw.Request) *apigw.Response {
-	limit := 0
-	if raw := req.Query.Get("limit"); raw != "" {
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	q := catalog.Query{All: true, Cursor: r.URL.Query().Get("cursor")}
+	if raw := r.URL.Query().Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > catalog.MaxListLimit {
-			return errorResponse(http.StatusBadRequest, "bad_limit",
-				"limit must be a whole number from 1 to "+strconv.Itoa(catalog.MaxListLimit))
+			return errBadLimit
 		}
-		limit = n
+		q.Limit = n
 	}
-	page, next, err := s.Catalog.List(ctx, limit, req.Query.Get("cursor"))
+	page, next, err := s.Catalog.List(r.Context(), q)
 	if errors.Is(err, catalog.ErrBadCursor) {
-		return errorResponse(http.StatusBadRequest, "bad_cursor", "the cursor is not one this API issued")
+		return errBadCursor
 	}
 	if err != nil {
-		return s.unavailable("catalog list", err)
+		return fmt.Errorf("catalog list: %w", err)
 	}
 	out := listView{Images: make([]imageView, 0, len(page)), NextCursor: next}
 	for i := range page {
-		v, err := s.view(ctx, &page[i])
+		v, err := s.view(r.Context(), &page[i])
 		if err != nil {
-			return s.unavailable("presign", err)
+			return err
 		}
 		out.Images = append(out.Images, v)
 	}
-	return apigw.JSON(http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, out)
 }
 
-// delete removes an image's derivatives, its archived (or quarantined) original and then its row. Objects go
-// first: if S3 fails, the row still lists them and the client can retry. A pending image is refused, because the
-// resize function may be writing its derivatives at this moment.
-func (s *Service) delete(ctx context.Context, id string) *apigw.Response {
-	img, resp := s.lookup(ctx, id)
-	if resp != nil {
-		return resp
+// delete removes an image's derivatives, its archived (or quarantined) original and then its row. Objects go first:
+// if S3 fails, the row still lists them and the client can retry. A pending image is refused, because the resize
+// function may be writing its derivatives at this moment.
+func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	img, err := s.lookup(ctx, r.PathValue("id"))
+	if err != nil {
+		return err
 	}
 	if img.Status == catalog.StatusPending {
-		return errorResponse(http.StatusConflict, "pending", "the image is still being processed; delete it once it is ready or failed")
+		return errStillBusy
 	}
-	keys := []string{}
+	var keys []string
 	for _, d := range img.Derivatives {
 		keys = append(keys, d.Key)
 	}
@@ -99,14 +109,15 @@ func (s *Service) delete(ctx context.Context, id string) *apigw.Response {
 	}
 	for _, k := range keys {
 		if err := s.Objects.Delete(ctx, k); err != nil {
-			return s.unavailable("delete "+k, err)
+			return fmt.Errorf("delete %s: %w", k, err)
 		}
 	}
-	if err := s.Catalog.Delete(ctx, id); err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return s.unavailable("catalog delete "+id, err)
+	if err := s.Catalog.Delete(ctx, img.ID); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("catalog delete %s: %w", img.ID, err)
 	}
-	s.Log.Info("deleted", "id", id, "objects", len(keys))
-	return &apigw.Response{Status: http.StatusNoContent, Header: http.Header{}}
+	s.Log.Info("deleted", "id", img.ID, "objects", len(keys))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // view renders a row, with a URL for each derivative: a CDN URL when PUBLIC_BASE_URL is set, else a presigned GET.
@@ -122,7 +133,7 @@ func (s *Service) view(ctx context.Context, img *catalog.Image) (imageView, erro
 		if s.Config.PublicBaseURL == "" {
 			var err error
 			if u, err = s.Objects.PresignGet(ctx, d.Key, s.Config.URLTTL); err != nil {
-				return v, err
+				return v, fmt.Errorf("presign %s: %w", d.Key, err)
 			}
 		}
 		v.Derivatives = append(v.Derivatives, derivativeView{Derivative: d, URL: u})
@@ -130,25 +141,17 @@ func (s *Service) view(ctx context.Context, img *catalog.Image) (imageView, erro
 	return v, nil
 }
 
-// lookup finds the row for id, or returns the answer for a malformed id, an unknown id or a database failure.
-func (s *Service) lookup(ctx context.Context, id string) (*catalog.Image, *apigw.Response) {
-	if resp := checkID(id); resp != nil {
-		return nil, resp
+// lookup finds the row for id, or returns the answer for a malformed or unknown id.
+func (s *Service) lookup(ctx context.Context, id string) (*catalog.Image, error) {
+	if u, err := uuid.Parse(id); err != nil || len(id) != 36 || u.String() != id {
+		return nil, errBadID
 	}
 	img, err := s.Catalog.Get(ctx, id)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, errorResponse(http.StatusNotFound, "not_found", "no image with id "+id)
+		return nil, errNoImage.Withf("no image with id %s", id)
 	}
 	if err != nil {
-		return nil, s.unavailable("catalog get "+id, err)
+		return nil, fmt.Errorf("catalog get %s: %w", id, err)
 	}
 	return img, nil
-}
-
-// checkID rejects anything that is not a UUID before it reaches the database.
-func checkID(id string) *apigw.Response {
-	if u, err := uuid.Parse(id); err != nil || len(id) != 36 || u.String() != id {
-		return errorResponse(http.StatusBadRequest, "bad_id", "the image id must be a lower-case UUID")
-	}
-	return nil
 }

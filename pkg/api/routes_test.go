@@ -24,12 +24,24 @@ func routeEvent(t *testing.T, fixture, method, path, rawQuery string, headers ma
 	for k, v := range headers {
 		hs[k] = v
 	}
+	// The resource template and path parameters, as API Gateway sends them for the API's routes.
+	resource, params := "/images", map[string]string{}
+	if _, id, ok := strings.Cut(strings.TrimPrefix(path, "/v1"), "/images/"); ok {
+		resource, params["id"] = "/images/{id}", id
+	} else if !strings.HasSuffix(path, "/images") {
+		resource = "" // not one of the API's resources: only a catch-all route would deliver it
+	}
+	ev["pathParameters"] = params
 	if ev["version"] == "2.0" {
-		ev["routeKey"], ev["rawPath"], ev["rawQueryString"] = method+" "+path, path, rawQuery
+		route := method + " " + resource
+		if resource == "" {
+			route = "$default"
+		}
+		ev["routeKey"], ev["rawPath"], ev["rawQueryString"] = route, path, rawQuery
 		ev["requestContext"].(map[string]any)["http"].(map[string]any)["method"] = method
 		ev["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = path
 	} else {
-		ev["httpMethod"], ev["path"] = method, path
+		ev["httpMethod"], ev["path"], ev["resource"] = method, path, resource
 		single := map[string]string{}
 		for k, v := range q {
 			single[k] = v[0]
@@ -59,7 +71,7 @@ func markReady(t *testing.T, env *testEnv, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img.Status, img.OriginalKey = catalog.StatusReady, "originals/"+id+".jpg"
+	img.Status, img.OriginalKey, img.SourceETag = catalog.StatusReady, "originals/"+id+".jpg", "etag"
 	img.Derivatives = []catalog.Derivative{
 		{Width: 64, Height: 48, Bytes: 100, Key: "derivatives/" + id + "/1920.jpg", ContentType: "image/jpeg"},
 		{Width: 64, Height: 48, Bytes: 100, Key: "derivatives/" + id + "/640.jpg", ContentType: "image/jpeg"},
@@ -121,10 +133,13 @@ func TestImageRouteErrors(t *testing.T) {
 		for name, c := range cases {
 			t.Run(fx+"/"+name, func(t *testing.T) {
 				env := newTestEnv(t)
-				status, _, resp := invoke(t, env.svc, routeEvent(t, fx, c.method, c.path, c.query, nil))
+				status, hdr, resp := invoke(t, env.svc, routeEvent(t, fx, c.method, c.path, c.query, nil))
 				e, _ := resp["error"].(map[string]any)
 				if status != c.status || e["code"] != c.code || e["message"] == "" {
 					t.Fatalf("%d %v", status, resp)
+				}
+				if status == 405 && hdr["Allow"] != "DELETE, GET, HEAD, OPTIONS" {
+					t.Errorf("Allow %q", hdr["Allow"])
 				}
 			})
 		}
@@ -202,7 +217,7 @@ func TestCORS(t *testing.T) {
 			status, hdr, _ := invoke(t, env.svc, routeEvent(t, fx, "OPTIONS", "/images", "", pre))
 			if status != 204 || hdr["Access-Control-Allow-Origin"] != "https://app.example" ||
 				!strings.Contains(hdr["Access-Control-Allow-Methods"], "POST") ||
-				hdr["Access-Control-Allow-Headers"] != "content-type,x-request-id" || hdr["Access-Control-Max-Age"] == "" {
+				hdr["Access-Control-Allow-Headers"] != "Authorization, Content-Type" || hdr["Access-Control-Max-Age"] == "" {
 				t.Fatalf("preflight: %d %v", status, hdr)
 			}
 			pre["Origin"] = "https://evil.example"
@@ -213,6 +228,13 @@ func TestCORS(t *testing.T) {
 			status, hdr, _ = invoke(t, env.svc, routeEvent(t, fx, "GET", "/images", "", map[string]string{"Origin": "https://app.example"}))
 			if status != 200 || hdr["Access-Control-Allow-Origin"] != "https://app.example" {
 				t.Fatalf("simple request: %d %v", status, hdr)
+			}
+			// Errors carry the CORS headers too, or the browser hides the message from the app.
+			for _, path := range []string{"/images/x", "/photos"} {
+				status, hdr, _ = invoke(t, env.svc, routeEvent(t, fx, "GET", path, "", map[string]string{"Origin": "https://app.example"}))
+				if status < 400 || hdr["Access-Control-Allow-Origin"] != "https://app.example" {
+					t.Fatalf("error %s: %d %v", path, status, hdr)
+				}
 			}
 		})
 	}

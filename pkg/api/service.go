@@ -4,14 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
-	"github.com/imgpipe/imgpipe/pkg/config"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 	"github.com/imgpipe/imgpipe/pkg/storage"
@@ -28,7 +25,7 @@ type Objects interface {
 type Catalog interface {
 	Create(ctx context.Context, img *catalog.Image) error
 	Get(ctx context.Context, id string) (*catalog.Image, error)
-	List(ctx context.Context, limit int, cursor string) ([]catalog.Image, string, error)
+	List(ctx context.Context, q catalog.Query) ([]catalog.Image, string, error)
 	Delete(ctx context.Context, id string) error
 }
 
@@ -41,14 +38,14 @@ var (
 type Config struct {
 	Layout        layout.Layout
 	Form          form.Limits
-	MaxPixels     int64
-	Widths        []int
-	CORSOrigins   []string
-	URLTTL        time.Duration
-	PublicBaseURL string
+	MaxPixels     int64         // pixel limit, read from the header
+	Widths        []int         // the derivative widths, to name the keys in the upload's answer
+	CORSOrigins   []string      // origins allowed by CORS; "*" allows any; none sends no CORS headers
+	URLTTL        time.Duration // lifetime of presigned derivative URLs
+	PublicBaseURL string        // when set (a CDN), derivative URLs are this plus the key, unsigned
 }
 
-// Service serves the image API.
+// Service serves the image API. Its fields are its dependencies; it holds no per-request state.
 type Service struct {
 	Objects Objects
 	Catalog Catalog
@@ -57,65 +54,18 @@ type Service struct {
 	NewID   func() string // a new image id; UUIDv7 in production so ids sort by time
 }
 
-// Handle routes one request by method and path. The path may carry a stage prefix ("/v1/images/…"), so routing
-// looks for the "images" segment rather than matching the whole path.
-func (s *Service) Handle(ctx context.Context, req *apigw.Request) (resp *apigw.Response) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.Log.Error("panic in handler", "panic", p, "method", req.Method, "path", req.Path)
-			resp = errorResponse(http.StatusInternalServerError, "internal", "internal error")
-		}
-		s.cors(req, resp)
-	}()
-	id, hasID, ok := route(req.Path)
-	if !ok {
-		return errorResponse(http.StatusNotFound, "not_found", "no such route; the API serves /images and /images/{id}")
-	}
-	switch {
-	case req.Method == http.MethodOptions:
-		return s.preflight(req)
-	case !hasID && req.Method == http.MethodPost:
-		return s.upload(ctx, req)
-	case !hasID && req.Method == http.MethodGet:
-		return s.list(ctx, req)
-	case hasID && req.Method == http.MethodGet:
-		return s.get(ctx, id)
-	case hasID && req.Method == http.MethodDelete:
-		return s.delete(ctx, id)
-	}
-	allow := "GET, POST, OPTIONS"
-	if hasID {
-		allow = "GET, DELETE, OPTIONS"
-	}
-	resp = errorResponse(http.StatusMethodNotAllowed, "method_not_allowed", req.Method+" is not allowed here; use "+allow)
-	resp.Header.Set("Allow", allow)
-	return resp
-}
-
-// route finds "images" or "images/{id}" at the end of path.
-func route(path string) (id string, hasID, ok bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	n := len(segs)
-	switch {
-	case n >= 1 && segs[n-1] == "images":
-		return "", false, true
-	case n >= 2 && segs[n-2] == "images" && segs[n-1] != "":
-		return segs[n-1], true, true
-	}
-	return "", false, false
-}
-
-// ConfigFrom takes the API's settings from the upload function's configuration.
-func ConfigFrom(u config.Upload) Config {
-	return Config{
-		Layout:        u.Layout,
-		Form:          form.Limits{FileField: u.FileField, MaxFileBytes: u.MaxFileBytes, MaxFields: u.MaxFields, MaxFieldBytes: u.MaxFieldBytes},
-		MaxPixels:     u.MaxPixels,
-		Widths:        u.Widths,
-		CORSOrigins:   u.CORSOrigins,
-		URLTTL:        u.URLTTL,
-		PublicBaseURL: u.PublicBaseURL,
-	}
+// Handler returns the API's routes. ServeMux matches methods, so a wrong method gets 405 with an Allow header; the
+// middleware turns the mux's own plain-text 404 and 405 into the API's JSON errors, adds CORS headers to every
+// answer, errors included, and recovers from panics.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /images", s.handle(s.upload))
+	mux.Handle("GET /images", s.handle(s.list))
+	mux.Handle("GET /images/{id}", s.handle(s.get))
+	mux.Handle("DELETE /images/{id}", s.handle(s.delete))
+	mux.HandleFunc("OPTIONS /images", s.preflight)
+	mux.HandleFunc("OPTIONS /images/{id}", s.preflight)
+	return s.recoverPanics(s.cors(unmatchedAsJSON(mux)))
 }
 
 // NewID returns a UUIDv7: unguessable enough for a public id, and time-ordered so new catalog rows append to the

@@ -58,7 +58,7 @@ func event(t *testing.T, fixture string, body []byte, contentType string) json.R
 // invoke runs the Lambda entry point on a raw event and decodes the response, whichever payload format it is.
 func invoke(t *testing.T, svc *Service, raw json.RawMessage) (status int, header map[string]string, body map[string]any) {
 	t.Helper()
-	out, err := apigw.Lambda(svc.Handle)(t.Context(), raw)
+	out, err := apigw.Handler(svc.Handler())(t.Context(), raw)
 	if err != nil {
 		t.Fatalf("handler returned an error (API Gateway would answer 502): %v", err)
 	}

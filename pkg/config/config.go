@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 	"github.com/imgpipe/imgpipe/pkg/storage"
 )
@@ -25,12 +24,14 @@ const (
 
 // Common holds the settings both functions read.
 type Common struct {
-	Storage   storage.Config // BUCKET (required), AWS_REGION (us-east-1), S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
-	Layout    layout.Layout  // STAGING_PREFIX (staging/), OUTPUT_PREFIX (derivatives/), ORIGINALS_PREFIX (originals/), FAILED_PREFIX (failed/)
-	Catalog   catalog.Config // CATALOG_DRIVER and friends, see package catalog
-	LogLevel  slog.Level     // LOG_LEVEL (info)
-	Widths    []int          // WIDTHS (1920,640,320)
-	MaxPixels int64          // MAX_PIXELS (50000000)
+	Storage storage.Config // BUCKET (required), AWS_REGION (us-east-1), S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+	Layout  layout.Layout  // STAGING_PREFIX (staging/), OUTPUT_PREFIX (derivatives/), ORIGINALS_PREFIX (originals/), FAILED_PREFIX (failed/)
+	// CatalogDriver is CATALOG_DRIVER (sqlite): sqlite, mysql or dynamodb. Each catalog backend reads its own
+	// variables (package sqlstore, package dynamostore), so this package links none of them.
+	CatalogDriver string
+	LogLevel      slog.Level // LOG_LEVEL (info)
+	Widths        []int      // WIDTHS (1920,640,320)
+	MaxPixels     int64      // MAX_PIXELS (50000000)
 }
 
 // Upload configures the upload function (the image API).
@@ -48,9 +49,10 @@ type Upload struct {
 // Resize configures the resize function.
 type Resize struct {
 	Common
-	JPEGQuality      int   // JPEG_QUALITY (82)
-	MaxSourceBytes   int64 // MAX_SOURCE_BYTES (104857600): larger staged objects are quarantined unread
-	ArchiveOriginals bool  // ARCHIVE_ORIGINALS (true): keep the original at originals/<id><ext>
+	JPEGQuality      int    // JPEG_QUALITY (82)
+	MaxSourceBytes   int64  // MAX_SOURCE_BYTES (104857600): larger staged objects are quarantined unread
+	ArchiveOriginals bool   // ARCHIVE_ORIGINALS (true): keep the original at originals/<id><ext>
+	ConsoleOwner     string // CONSOLE_OWNER (none): the owner of photos put straight into staging; none means admins only
 }
 
 func loadCommon(e *env) Common {
@@ -75,11 +77,7 @@ func loadCommon(e *env) Common {
 			break
 		}
 	}
-	cat, err := catalog.ConfigFromEnv(e.getenv)
-	if err != nil {
-		e.errs = append(e.errs, err)
-	}
-	c.Catalog = cat
+	c.CatalogDriver = strings.ToLower(e.str("CATALOG_DRIVER", "sqlite"))
 	if err := c.LogLevel.UnmarshalText([]byte(e.str("LOG_LEVEL", "info"))); err != nil {
 		e.errs = append(e.errs, errors.New("LOG_LEVEL: want debug, info, warn or error"))
 	}
@@ -109,5 +107,6 @@ func LoadResize(getenv func(string) string) (Resize, error) {
 	r.JPEGQuality = int(e.int64("JPEG_QUALITY", 82, 1, 100))
 	r.MaxSourceBytes = e.int64("MAX_SOURCE_BYTES", 100<<20, 1, 1<<40)
 	r.ArchiveOriginals = e.bool("ARCHIVE_ORIGINALS", true)
+	r.ConsoleOwner = e.str("CONSOLE_OWNER", "")
 	return r, errors.Join(e.errs...)
 }

@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if u.MaxFileBytes != 4<<20 || u.MaxPixels != 50_000_000 || u.FileField != "file" || u.URLTTL != time.Hour ||
 		!reflect.DeepEqual(u.Widths, []int{1920, 640, 320}) || u.Layout.Staging != "staging/" || u.Layout.Output != "derivatives/" ||
-		u.Catalog.Driver != "sqlite" || len(u.CORSOrigins) != 0 {
+		u.CatalogDriver != "sqlite" || len(u.CORSOrigins) != 0 {
 		t.Fatalf("%+v", u)
 	}
 	r, err := LoadResize(envOf(map[string]string{"BUCKET": "b", "OUTPUT_PREFIX": "out", "WIDTHS": "800, 200"}))

@@ -9,23 +9,26 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"path"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
-// Sentinel errors. Each wraps a message that is safe to show to the client.
+// Errors callers branch on. Each carries the status and message a client gets.
 var (
-	ErrNotMultipart  = errors.New("form: the request must be multipart/form-data")
-	ErrNoBoundary    = errors.New("form: the multipart Content-Type has no boundary")
-	ErrMalformed     = errors.New("form: the multipart body is malformed")
-	ErrNoFile        = errors.New("form: no file part")
-	ErrTooManyFiles  = errors.New("form: more than one file part")
-	ErrEmptyFile     = errors.New("form: the file is empty")
-	ErrFileTooLarge  = errors.New("form: the file is too large")
-	ErrFieldsInvalid = errors.New("form: the text fields are invalid")
+	ErrNotMultipart  = publicerr.New(http.StatusUnsupportedMediaType, "not_multipart", "the request must be multipart/form-data")
+	ErrNoBoundary    = publicerr.New(http.StatusBadRequest, "no_boundary", "the multipart Content-Type header has no boundary parameter")
+	ErrBadParams     = publicerr.New(http.StatusBadRequest, "bad_content_type", "the multipart Content-Type header is malformed")
+	ErrMalformed     = publicerr.New(http.StatusBadRequest, "malformed", "the multipart body is malformed or incomplete")
+	ErrNoFile        = publicerr.New(http.StatusBadRequest, "no_file", "no file part")
+	ErrTooManyFiles  = publicerr.New(http.StatusBadRequest, "too_many_files", "send exactly one file per upload")
+	ErrEmptyFile     = publicerr.New(http.StatusBadRequest, "empty_file", "the file is empty")
+	ErrFileTooLarge  = publicerr.New(http.StatusRequestEntityTooLarge, "file_too_large", "the file is too large")
+	ErrFieldsInvalid = publicerr.New(http.StatusBadRequest, "invalid_fields", "the text fields are invalid")
 )
 
 // Limits bounds what Parse accepts.
@@ -45,16 +48,22 @@ type Form struct {
 
 // Parse reads a multipart body. contentType is the request's Content-Type header.
 func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
-	// ParseMediaType returns the media type even when a parameter is malformed, so an empty or unterminated
-	// boundary is reported as such rather than as "not multipart".
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if mediaType != "multipart/form-data" {
+	// The media type is read on its own first, so that a header whose parameters are broken (repeated, an
+	// unterminated quote) is reported as such rather than as "not multipart".
+	base, _, _ := strings.Cut(contentType, ";")
+	if strings.ToLower(strings.TrimSpace(base)) != "multipart/form-data" {
 		return nil, ErrNotMultipart
 	}
-	boundary := params["boundary"]
-	if err != nil || boundary == "" {
+	_, params, err := mime.ParseMediaType(contentType)
+	switch {
+	case err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter):
+		return nil, ErrBadParams.Withf("the Content-Type header repeats a parameter with different values").Wrap(err)
+	case err != nil:
+		return nil, ErrBadParams.Wrap(err)
+	case params["boundary"] == "":
 		return nil, ErrNoBoundary
 	}
+	boundary := params["boundary"]
 	if lim.FileField == "" {
 		lim.FileField = "file"
 	}
@@ -68,7 +77,7 @@ func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return nil, ErrMalformed.Wrap(err)
 		}
 		name := part.FormName()
 		if part.FileName() != "" || name == lim.FileField {
@@ -76,7 +85,7 @@ func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
 				return nil, ErrTooManyFiles
 			}
 			if name != lim.FileField {
-				return nil, fmt.Errorf("%w: the file must be sent in the field %q, not %q", ErrNoFile, lim.FileField, name)
+				return nil, ErrNoFile.Withf("the file must be sent in the field %q, not %q", lim.FileField, name)
 			}
 			haveFile = true
 			if err := f.readFile(part, lim.MaxFileBytes); err != nil {
@@ -85,28 +94,28 @@ func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
 			continue
 		}
 		if name == "" {
-			return nil, fmt.Errorf("%w: a part has no field name", ErrMalformed)
+			return nil, ErrMalformed.Withf("a part of the multipart body has no field name")
 		}
 		v, err := io.ReadAll(io.LimitReader(part, int64(lim.MaxFieldBytes-fieldBytes+1)))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return nil, ErrMalformed.Wrap(err)
 		}
 		fieldBytes += len(name) + len(v)
 		switch {
 		case fieldBytes > lim.MaxFieldBytes:
-			return nil, fmt.Errorf("%w: the text fields exceed %d bytes in total", ErrFieldsInvalid, lim.MaxFieldBytes)
+			return nil, ErrFieldsInvalid.Withf("the text fields exceed %d bytes in total", lim.MaxFieldBytes)
 		case len(f.Fields) >= lim.MaxFields:
-			return nil, fmt.Errorf("%w: more than %d text fields", ErrFieldsInvalid, lim.MaxFields)
+			return nil, ErrFieldsInvalid.Withf("more than %d text fields", lim.MaxFields)
 		case !utf8.ValidString(name) || !utf8.Valid(v):
-			return nil, fmt.Errorf("%w: field %q is not valid UTF-8", ErrFieldsInvalid, name)
+			return nil, ErrFieldsInvalid.Withf("field %q is not valid UTF-8", name)
 		}
 		if _, dup := f.Fields[name]; dup {
-			return nil, fmt.Errorf("%w: field %q appears more than once", ErrFieldsInvalid, name)
+			return nil, ErrFieldsInvalid.Withf("field %q appears more than once", name)
 		}
 		f.Fields[name] = string(v)
 	}
 	if !haveFile {
-		return nil, fmt.Errorf("%w: send the photo in the field %q", ErrNoFile, lim.FileField)
+		return nil, ErrNoFile.Withf("no file part: send the photo in the field %q", lim.FileField)
 	}
 	return f, nil
 }
@@ -117,10 +126,10 @@ func (f *Form) readFile(part *multipart.Part, maxBytes int64) error {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(part, maxBytes+1))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return ErrMalformed.Wrap(err)
 	}
 	if n > maxBytes {
-		return ErrFileTooLarge
+		return ErrFileTooLarge.Withf("the file is larger than the limit of %s", HumanBytes(maxBytes))
 	}
 	if n == 0 {
 		return ErrEmptyFile
@@ -138,4 +147,15 @@ func cleanFilename(name string) string {
 		return ""
 	}
 	return catalog.FitFilename(name)
+}
+
+// HumanBytes writes a byte limit the way a client reads it: 4 MiB, 8 KiB, 100 bytes.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -55,11 +55,16 @@ func TestParseLimits(t *testing.T) {
 
 func TestParseEnvelope(t *testing.T) {
 	for ct, want := range map[string]error{
-		"application/json":                ErrNotMultipart,
-		"":                                ErrNotMultipart,
-		"multipart/form-data":             ErrNoBoundary,
-		"multipart/mixed; boundary=x":     ErrNotMultipart,
-		"multipart/form-data; boundary=x": ErrMalformed,
+		"application/json":                            ErrNotMultipart,
+		"":                                            ErrNotMultipart,
+		"multipart/form-data":                         ErrNoBoundary,
+		"multipart/mixed; boundary=x":                 ErrNotMultipart,
+		"multipart/form-data; boundary=x":             ErrMalformed,
+		`multipart/form-data; boundary=""`:            ErrNoBoundary,
+		"Multipart/Form-Data; boundary=x":             ErrMalformed,
+		"multipart/form-data; boundary=a; boundary=b": ErrBadParams,
+		`multipart/form-data; boundary="abc`:          ErrBadParams,
+		"multipart/form-data; boundary=":              ErrBadParams,
 	} {
 		if _, err := Parse(strings.NewReader("garbage"), ct, limits); !errors.Is(err, want) {
 			t.Errorf("%q: got %v, want %v", ct, err, want)

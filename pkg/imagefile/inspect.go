@@ -1,14 +1,7 @@
 package imagefile
 
 import (
-	"bytes"
 	"encoding/binary"
-	"fmt"
-	"image"
-	_ "image/gif" // registers DecodeConfig for GIF
-	_ "image/png" // registers DecodeConfig for PNG
-
-	_ "golang.org/x/image/webp" // registers DecodeConfig for WebP
 )
 
 // Info is what the header of an image declares.
@@ -17,6 +10,7 @@ type Info struct {
 	Width, Height int  // as stored, before EXIF orientation
 	HasAlpha      bool // the format declares an alpha channel or a transparent colour
 	Orientation   int  // EXIF orientation 1-8 (1 when absent)
+	Progressive   bool // a progressive JPEG, whose decoder holds every coefficient until the last scan
 }
 
 // Pixels returns the pixel count the header declares.
@@ -30,19 +24,15 @@ func (i Info) Upright() (w, h int) {
 	return i.Width, i.Height
 }
 
-// PixelLimitError reports an image whose header declares more pixels than allowed.
-type PixelLimitError struct {
-	Width, Height int
-	Max           int64
+// OutputFormat is the format the pipeline writes this image's derivatives in: JPEG for opaque sources and PNG where
+// the source declares alpha, so transparency survives. The upload function names the derivative keys with it
+// before they exist.
+func (i Info) OutputFormat() Format {
+	if i.HasAlpha {
+		return PNG
+	}
+	return JPEG
 }
-
-func (e *PixelLimitError) Error() string {
-	return fmt.Sprintf("imagefile: the image is %dx%d (%.1f MP); the limit is %.1f MP",
-		e.Width, e.Height, float64(e.Width)*float64(e.Height)/1e6, float64(e.Max)/1e6)
-}
-
-// Is makes errors.Is(err, ErrTooManyPixels) true.
-func (e *PixelLimitError) Is(target error) bool { return target == ErrTooManyPixels }
 
 // Inspect identifies data by its magic number, reads dimensions, alpha and orientation from the header, checks the
 // pixel limit (maxPixels <= 0 disables it) and checks that the file is structurally complete. It decodes no pixels.
@@ -55,8 +45,12 @@ func Inspect(data []byte, maxPixels int64) (Info, error) {
 	switch f {
 	case JPEG:
 		err = inspectJPEG(data, &info)
-	default:
-		err = inspectOther(data, &info)
+	case PNG:
+		err = inspectPNG(data, &info)
+	case GIF:
+		err = inspectGIF(data, &info)
+	case WebP:
+		err = inspectWebP(data, &info)
 	}
 	if err != nil {
 		return Info{}, err
@@ -65,45 +59,35 @@ func Inspect(data []byte, maxPixels int64) (Info, error) {
 		return Info{}, ErrTruncated
 	}
 	if maxPixels > 0 && info.Pixels() > maxPixels {
-		return Info{}, &PixelLimitError{Width: info.Width, Height: info.Height, Max: maxPixels}
+		return Info{}, ErrTooManyPixels.Withf("the image is %dx%d (%.1f MP); the limit is %.1f MP",
+			info.Width, info.Height, float64(info.Pixels())/1e6, float64(maxPixels)/1e6)
 	}
 	return info, nil
 }
 
-// inspectOther reads PNG, GIF and WebP headers through the registered image decoders and checks their trailers.
-func inspectOther(data []byte, info *Info) error {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
+// inspectPNG reads the IHDR chunk, which must come first, finds alpha (colour types 4 and 6, or a tRNS chunk) and
+// orientation (an eXIf chunk), and requires an IEND chunk, which a cut-off upload lacks.
+func inspectPNG(data []byte, info *Info) error {
+	if len(data) < 33 || string(data[12:16]) != "IHDR" {
 		return ErrTruncated
 	}
-	info.Width, info.Height = cfg.Width, cfg.Height
-	switch info.Format {
-	case PNG:
-		return inspectPNG(data, info)
-	case GIF:
-		return inspectGIF(data, info)
-	case WebP:
-		return inspectWebP(data, info)
+	info.Width, info.Height = int(binary.BigEndian.Uint32(data[16:])), int(binary.BigEndian.Uint32(data[20:]))
+	if info.Width > 1<<31-1 || info.Height > 1<<31-1 {
+		return ErrTruncated
 	}
-	return nil
-}
-
-// inspectPNG finds alpha (colour types 4 and 6, or a tRNS chunk) and requires an IEND chunk, which a cut-off upload
-// lacks.
-func inspectPNG(data []byte, info *Info) error {
-	if len(data) > 25 {
-		ct := data[25]
-		info.HasAlpha = ct == 4 || ct == 6
-	}
+	ct := data[25]
+	info.HasAlpha = ct == 4 || ct == 6
 	for p := 8; p+8 <= len(data); {
 		n := int(binary.BigEndian.Uint32(data[p:]))
 		typ := string(data[p+4 : p+8])
-		if n < 0 || p+12+n > len(data) {
+		if n < 0 || n > len(data) || p+12+n > len(data) {
 			return ErrTruncated
 		}
 		switch typ {
 		case "tRNS":
 			info.HasAlpha = true
+		case "eXIf":
+			info.Orientation = exifOrientation(data[p+8 : p+8+n])
 		case "IEND":
 			return nil
 		}
@@ -112,14 +96,15 @@ func inspectPNG(data []byte, info *Info) error {
 	return ErrTruncated
 }
 
-// inspectGIF looks for a transparent colour in the Graphic Control Extension before the first frame, and for the
-// trailer byte that ends every complete GIF.
+// inspectGIF reads the logical screen size, looks for a transparent colour in the Graphic Control Extension before
+// the first frame, and requires the trailer byte that ends every complete GIF.
 func inspectGIF(data []byte, info *Info) error {
-	if data[len(data)-1] != 0x3B {
+	if len(data) < 14 || data[len(data)-1] != 0x3B {
 		return ErrTruncated
 	}
+	info.Width, info.Height = int(binary.LittleEndian.Uint16(data[6:])), int(binary.LittleEndian.Uint16(data[8:]))
 	p := 13
-	if len(data) > 10 && data[10]&0x80 != 0 {
+	if data[10]&0x80 != 0 {
 		p += 3 << (int(data[10]&7) + 1)
 	}
 	for p+1 < len(data) && data[p] == 0x21 { // extension blocks until the first image descriptor
@@ -135,19 +120,55 @@ func inspectGIF(data []byte, info *Info) error {
 	return nil
 }
 
-// inspectWebP reads the alpha flag of the extended (VP8X) or lossless (VP8L) header and checks the RIFF length.
+// inspectWebP reads the first chunk's header: the lossy (VP8) key frame, the lossless (VP8L) header with its alpha
+// bit, or the extended (VP8X) canvas with its flags, in which case it also reads orientation from an EXIF chunk. It
+// checks the RIFF length, which a cut-off upload fails.
 func inspectWebP(data []byte, info *Info) error {
 	if len(data) < 30 || int64(binary.LittleEndian.Uint32(data[4:]))+8 > int64(len(data)) {
 		return ErrTruncated
 	}
 	switch string(data[12:16]) {
+	case "VP8 ":
+		// Frame tag (3 bytes), then the key frame start code and the 14-bit dimensions.
+		if data[20]&1 != 0 || string(data[23:26]) != "\x9d\x01\x2a" {
+			return ErrTruncated
+		}
+		info.Width = int(binary.LittleEndian.Uint16(data[26:]) & 0x3fff)
+		info.Height = int(binary.LittleEndian.Uint16(data[28:]) & 0x3fff)
+	case "VP8L":
+		if data[20] != 0x2f {
+			return ErrTruncated
+		}
+		bits := binary.LittleEndian.Uint32(data[21:])
+		info.Width, info.Height = int(bits&0x3fff)+1, int(bits>>14&0x3fff)+1
+		info.HasAlpha = bits>>28&1 != 0
 	case "VP8X":
 		if data[20]&0x02 != 0 { // the decoder reads still images only
-			return &UnsupportedError{Name: "animated WebP"}
+			return unsupportedFormat("animated WebP")
 		}
 		info.HasAlpha = data[20]&0x10 != 0
-	case "VP8L":
-		info.HasAlpha = binary.LittleEndian.Uint32(data[21:])>>28&1 != 0
+		info.Width = int(uint32(data[24])|uint32(data[25])<<8|uint32(data[26])<<16) + 1
+		info.Height = int(uint32(data[27])|uint32(data[28])<<8|uint32(data[29])<<16) + 1
+		if data[20]&0x08 != 0 {
+			info.Orientation = exifOrientation(webpChunk(data, "EXIF"))
+		}
+	default:
+		return ErrTruncated
+	}
+	return nil
+}
+
+// webpChunk returns the payload of the first chunk of type fourcc in a RIFF WebP file, or nil.
+func webpChunk(data []byte, fourcc string) []byte {
+	for p := 12; p+8 <= len(data); {
+		n := int(binary.LittleEndian.Uint32(data[p+4:]))
+		if n < 0 || n > len(data)-p-8 {
+			return nil
+		}
+		if string(data[p:p+4]) == fourcc {
+			return data[p+8 : p+8+n]
+		}
+		p += 8 + n + n&1 // chunks are padded to an even size
 	}
 	return nil
 }

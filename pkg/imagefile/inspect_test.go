@@ -1,8 +1,16 @@
 package imagefile
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/color/palette"
+	_ "image/gif"
+	_ "image/jpeg"
+	"image/png"
 	"testing"
+
+	_ "golang.org/x/image/webp"
 
 	"github.com/imgpipe/imgpipe/internal/testimage"
 )
@@ -21,6 +29,9 @@ func TestInspectFormats(t *testing.T) {
 		"png alpha":          {testimage.PNG(40, 30, true), PNG, 40, 30, true, 1},
 		"gif":                {testimage.GIF(40, 30), GIF, 40, 30, false, 1},
 		"webp":               {testimage.WebP(), WebP, 1, 1, false, 1},
+		"png orientation 8":  {testimage.PNGWithOrientation(testimage.PNG(40, 30, false), 8), PNG, 40, 30, false, 8},
+		"webp orientation 3": {testimage.WebPWithOrientation(3), WebP, 1, 1, false, 3},
+		"jpeg padded":        {padSegments(testimage.JPEG(40, 30)), JPEG, 40, 30, false, 1},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -75,6 +86,38 @@ func TestInspectRejects(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+// padSegments puts two zero bytes between the first two marker segments after SOI, as some cameras do.
+func padSegments(jpg []byte) []byte {
+	first := 2 + 2 + (int(jpg[4])<<8 | int(jpg[5])) // SOI, then the first segment's marker and length
+	out := append([]byte{}, jpg[:first]...)
+	out = append(out, 0, 0)
+	return append(out, jpg[first:]...)
+}
+
+// TestHeadersAgreeWithTheDecoders: the hand-read headers give the dimensions the standard decoders read, for the
+// layouts those encoders write.
+func TestHeadersAgreeWithTheDecoders(t *testing.T) {
+	var gray16, paletted bytes.Buffer
+	g := image.NewGray16(image.Rect(0, 0, 37, 23))
+	png.Encode(&gray16, g)
+	pal := image.NewPaletted(image.Rect(0, 0, 19, 41), palette.Plan9)
+	png.Encode(&paletted, pal)
+	for name, data := range map[string][]byte{
+		"jpeg": testimage.JPEG(123, 45), "png rgba": testimage.PNG(64, 17, true), "png gray16": gray16.Bytes(),
+		"png paletted": paletted.Bytes(), "gif": testimage.GIF(33, 66), "webp": testimage.WebP(),
+		"jpeg padded": padSegments(testimage.JPEG(50, 20)),
+	} {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		info, err := Inspect(data, 0)
+		if err != nil || info.Width != cfg.Width || info.Height != cfg.Height {
+			t.Errorf("%s: Inspect %dx%d (%v), decoder %dx%d", name, info.Width, info.Height, err, cfg.Width, cfg.Height)
+		}
 	}
 }
 

@@ -12,15 +12,20 @@ import (
 func inspectJPEG(data []byte, info *Info) error {
 	p := 2
 	for {
+		// Bytes that are not a marker between segments are a format error strictly speaking, but libjpeg and
+		// image/jpeg skip them (libjpeg warns "extraneous bytes before marker"), and some cameras write them.
+		for p < len(data) && data[p] != 0xFF {
+			p++
+		}
 		for p < len(data) && data[p] == 0xFF { // fill bytes before a marker
 			p++
 		}
-		if p >= len(data) || data[p-1] != 0xFF {
+		if p >= len(data) {
 			return ErrTruncated
 		}
 		marker := data[p]
 		p++
-		if marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) { // standalone markers
+		if marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) { // stuffed byte, standalone markers
 			continue
 		}
 		if p+2 > len(data) {
@@ -41,10 +46,11 @@ func inspectJPEG(data []byte, info *Info) error {
 			// Baseline, extended and progressive 8-bit frames only: lossless, hierarchical, arithmetic-coded and
 			// 12-bit JPEGs are rare and no pure-Go decoder reads them.
 			if marker > 0xC2 || seg[0] != 8 {
-				return &UnsupportedError{Name: "lossless, arithmetic-coded or 12-bit JPEG"}
+				return unsupportedFormat("lossless, arithmetic-coded or 12-bit JPEG")
 			}
 			info.Height = int(binary.BigEndian.Uint16(seg[1:]))
 			info.Width = int(binary.BigEndian.Uint16(seg[3:]))
+			info.Progressive = marker == 0xC2
 		case marker == 0xDA:
 			if info.Width == 0 {
 				return ErrTruncated
@@ -58,49 +64,4 @@ func inspectJPEG(data []byte, info *Info) error {
 		}
 		p += n
 	}
-}
-
-// Orientation returns the EXIF orientation (1-8) of a JPEG, or 1 when it has none. It reads only marker segments.
-func Orientation(data []byte) int {
-	info := Info{Orientation: 1}
-	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return 1
-	}
-	_ = inspectJPEG(data, &info) // a truncated file still yields the orientation read before the cut
-	return info.Orientation
-}
-
-// exifOrientation reads tag 0x0112 from IFD0 of a TIFF-structured EXIF block. Anything malformed means "no
-// orientation", never an error: a broken EXIF block must not reject an otherwise good photo.
-func exifOrientation(tiff []byte) int {
-	if len(tiff) < 8 {
-		return 1
-	}
-	var bo binary.ByteOrder
-	switch string(tiff[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 1
-	}
-	ifd := int(bo.Uint32(tiff[4:]))
-	if ifd < 8 || ifd+2 > len(tiff) {
-		return 1
-	}
-	count := int(bo.Uint16(tiff[ifd:]))
-	for i := 0; i < count; i++ {
-		e := ifd + 2 + 12*i
-		if e+12 > len(tiff) {
-			return 1
-		}
-		if bo.Uint16(tiff[e:]) == 0x0112 && bo.Uint16(tiff[e+2:]) == 3 { // SHORT
-			if v := int(bo.Uint16(tiff[e+8:])); v >= 1 && v <= 8 {
-				return v
-			}
-			return 1
-		}
-	}
-	return 1
 }

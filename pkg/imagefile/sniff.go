@@ -2,7 +2,9 @@ package imagefile
 
 import (
 	"bytes"
-	"errors"
+	"net/http"
+
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
 // Format is an accepted image format.
@@ -20,14 +22,22 @@ var (
 	WebP = Format{Name: "webp", Ext: ".webp", ContentType: "image/webp"}
 )
 
-// Sentinel errors callers branch on. Each message is safe to show to a client.
+// accepted names what a client may send, for the messages below.
+const accepted = "send JPEG, PNG, GIF or WebP"
+
+// Errors callers branch on. Each carries the status and message a client gets.
 var (
-	ErrEmpty         = errors.New("imagefile: the file is empty")
-	ErrNotImage      = errors.New("imagefile: the file is not an image")
-	ErrUnsupported   = errors.New("imagefile: unsupported image format")
-	ErrTruncated     = errors.New("imagefile: the image is truncated or corrupt")
-	ErrTooManyPixels = errors.New("imagefile: the image has too many pixels")
+	ErrEmpty         = publicerr.New(http.StatusBadRequest, "empty_file", "the file is empty")
+	ErrNotImage      = publicerr.New(http.StatusUnsupportedMediaType, "not_an_image", "the file is not an image; "+accepted)
+	ErrUnsupported   = publicerr.New(http.StatusUnsupportedMediaType, "unsupported_format", "unsupported image format; "+accepted)
+	ErrTruncated     = publicerr.New(http.StatusUnprocessableEntity, "truncated", "the image is truncated or corrupt")
+	ErrTooManyPixels = publicerr.New(http.StatusUnprocessableEntity, "too_many_pixels", "the image has too many pixels")
 )
+
+// unsupportedFormat names a recognised but refused format.
+func unsupportedFormat(name string) error {
+	return ErrUnsupported.Withf("%s images are not supported; %s", name, accepted)
+}
 
 // known maps magic numbers to accepted formats. WebP needs a second check at offset 8.
 var known = []struct {
@@ -41,7 +51,7 @@ var known = []struct {
 }
 
 // unsupported recognises image formats we deliberately refuse, so the client is told "unsupported" rather than
-// "not an image": a HEIC photo from an iPhone is the common case.
+// "not an image".
 var unsupported = []struct {
 	offset int
 	magic  []byte
@@ -62,16 +72,6 @@ var unsupported = []struct {
 	{0, []byte("8BPS"), "PSD"},
 }
 
-// UnsupportedError names a recognised but refused format.
-type UnsupportedError struct{ Name string }
-
-func (e *UnsupportedError) Error() string {
-	return "imagefile: " + e.Name + " images are not supported; send JPEG, PNG, GIF or WebP"
-}
-
-// Is makes errors.Is(err, ErrUnsupported) true for an *UnsupportedError.
-func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
-
 // Sniff identifies the format from the first bytes of the file.
 func Sniff(head []byte) (Format, error) {
 	if len(head) == 0 {
@@ -87,7 +87,7 @@ func Sniff(head []byte) (Format, error) {
 	}
 	for _, u := range unsupported {
 		if len(head) >= u.offset+len(u.magic) && bytes.Equal(head[u.offset:u.offset+len(u.magic)], u.magic) {
-			return Format{}, &UnsupportedError{Name: u.name}
+			return Format{}, unsupportedFormat(u.name)
 		}
 	}
 	return Format{}, ErrNotImage

@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func BenchmarkProcess(b *testing.B) {
 	data, _ := benchPhoto(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := Process(data, Options{Widths: testWidths, JPEGQuality: 82}); err != nil {
+		if _, err := Process(context.Background(), data, Request{Targets: Widths(testWidths, 82)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -58,8 +59,11 @@ func BenchmarkProcess(b *testing.B) {
 func BenchmarkDecode(b *testing.B) {
 	data, info := benchPhoto(b)
 	uw, uh := info.Upright()
-	plan := Plan(uw, uh, testWidths)
-	for name, minWidth := range map[string]int{"reduced": plan.DecodeWidth(), "full": uw} {
+	steps, err := planSteps(uw, uh, info, Widths(testWidths, 82))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, minWidth := range map[string]int{"reduced": decodeWidth(uw, steps), "full": uw} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := Decode(data, info, minWidth); err != nil {
@@ -74,18 +78,21 @@ func BenchmarkDecode(b *testing.B) {
 func BenchmarkResize(b *testing.B) {
 	data, info := benchPhoto(b)
 	uw, uh := info.Upright()
-	plan := Plan(uw, uh, testWidths)
-	from, err := Decode(data, info, plan.DecodeWidth())
+	steps, err := planSteps(uw, uh, info, Widths(testWidths, 82))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, s := range plan {
-		w, h := s.Width, s.Height
+	from, err := Decode(data, info, decodeWidth(uw, steps))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range steps {
+		w, h := s.geom.width, s.geom.height
 		if swapsAxes(info.Orientation) {
 			w, h = h, w
 		}
 		src := from
-		b.Run(fmt.Sprint(s.TargetWidth), func(b *testing.B) {
+		b.Run(fmt.Sprint(s.target.Width), func(b *testing.B) {
 			for b.Loop() {
 				resize(src, w, h)
 			}
@@ -97,13 +104,16 @@ func BenchmarkResize(b *testing.B) {
 func BenchmarkEncode(b *testing.B) {
 	data, info := benchPhoto(b)
 	uw, uh := info.Upright()
-	plan := Plan(uw, uh, testWidths)
-	src, err := Decode(data, info, plan.DecodeWidth())
+	steps, err := planSteps(uw, uh, info, Widths(testWidths, 82))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i, fr := range resizeAll(src, info.Orientation, plan) {
-		b.Run(fmt.Sprint(plan[i].TargetWidth), func(b *testing.B) {
+	src, err := Decode(data, info, decodeWidth(uw, steps))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, fr := range resizeAll(src, info, steps) {
+		b.Run(fmt.Sprint(steps[i].target.Width), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := Encode(fr, imagefile.JPEG, 82); err != nil {
 					b.Fatal(err)

@@ -3,6 +3,7 @@ package imageproc
 import (
 	"bytes"
 	"image"
+	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"sync"
@@ -10,26 +11,27 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 )
 
-// OutputFormat is JPEG for opaque sources and PNG where the source declares alpha, so transparency survives.
-func OutputFormat(hasAlpha bool) imagefile.Format {
-	if hasAlpha {
-		return imagefile.PNG
-	}
-	return imagefile.JPEG
-}
+// DefaultQuality is the lossy quality of a target that names none.
+const DefaultQuality = 82
+
+// encodable reports whether Encode writes format f.
+func encodable(f imagefile.Format) bool { return f == imagefile.JPEG || f == imagefile.PNG }
+
+// keepsAlpha reports whether format f stores transparency.
+func keepsAlpha(f imagefile.Format) bool { return f == imagefile.PNG }
 
 // encodeAll encodes the frames concurrently: the encoders are independent and single-threaded, so on a 2-vCPU
-// function the three outputs take about the time of the largest. With GOMAXPROCS=1 it costs nothing but three
+// function the outputs take about the time of the largest. With GOMAXPROCS=1 it costs nothing but a few
 // goroutines. The encoders write pixels only, so no EXIF, GPS or ICC metadata can leak.
-func encodeAll(frames []image.Image, plan PlanSteps, hasAlpha bool, quality int) ([]Derivative, error) {
-	f := OutputFormat(hasAlpha)
-	out := make([]Derivative, len(frames))
+func encodeAll(frames []image.Image, steps []step) ([]Output, error) {
+	out := make([]Output, len(frames))
 	errs := make([]error, len(frames))
 	var wg sync.WaitGroup
 	for i, fr := range frames {
 		wg.Go(func() {
-			data, err := Encode(fr, f, quality)
-			out[i] = Derivative{TargetWidth: plan[i].TargetWidth, Width: plan[i].Width, Height: plan[i].Height, Format: f, Data: data}
+			s := steps[i]
+			data, err := Encode(fr, s.format, s.target.Quality)
+			out[i] = Output{Target: s.target, Width: s.geom.canvasW, Height: s.geom.canvasH, Format: s.format, Data: data}
 			errs[i] = err
 		})
 	}
@@ -42,19 +44,42 @@ func encodeAll(frames []image.Image, plan PlanSteps, hasAlpha bool, quality int)
 	return out, nil
 }
 
-// Encode writes img in format f. The JPEG encoder has fast paths for *image.YCbCr, *image.Gray and *image.RGBA;
-// an opaque *image.NRGBA is handed over as *image.RGBA (the bytes are identical when alpha is 255) rather than
-// through a per-pixel At() call.
+// Encode writes img in format f at quality (0 means DefaultQuality), or returns ErrOutput for a format it does not
+// write. The JPEG encoder has fast paths for *image.YCbCr, *image.Gray and *image.RGBA; an opaque *image.NRGBA is
+// handed over as *image.RGBA (the bytes are identical when alpha is 255) rather than through a per-pixel At()
+// call, and a transparent one is flattened onto white first, as JPEG has no alpha. The encoders fail only on
+// sizes they cannot represent (JPEG stops at 65535 px), which a strip-shaped source can produce: a property of the
+// image, so that is ErrDecode.
 func Encode(img image.Image, f imagefile.Format, quality int) ([]byte, error) {
+	if quality <= 0 {
+		quality = DefaultQuality
+	}
 	var buf bytes.Buffer
 	var err error
-	if f == imagefile.PNG {
+	switch f {
+	case imagefile.PNG:
 		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img)
-	} else {
+	case imagefile.JPEG:
 		if m, ok := img.(*image.NRGBA); ok {
+			if !m.Opaque() {
+				m = flatten(m)
+			}
 			img = &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 		}
 		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality})
+	default:
+		return nil, ErrOutput.Withf("%s output is not supported", cmp(f.Name, "this"))
 	}
-	return buf.Bytes(), err
+	if err != nil {
+		return nil, errDecode(err)
+	}
+	return buf.Bytes(), nil
+}
+
+// flatten composes m over white.
+func flatten(m *image.NRGBA) *image.NRGBA {
+	out := image.NewNRGBA(m.Rect)
+	draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
+	draw.Draw(out, out.Rect, m, m.Rect.Min, draw.Over)
+	return out
 }

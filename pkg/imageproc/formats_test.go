@@ -67,12 +67,12 @@ func TestFormats(t *testing.T) {
 			}
 			res := process(t, tc.data)
 			wantFormat(t, res, tc.want)
-			for _, d := range res.Derivatives {
+			for _, d := range res.Outputs {
 				got := decodeDerivative(t, d)
 				ref := imaging.Resize(src, d.Width, d.Height, imaging.Lanczos)
 				if diff := meanAbsDiff(t, got, ref); diff > formatTolerance {
 					t.Errorf("derivative %d differs from the reference by %.2f per channel, want <= %.1f",
-						d.TargetWidth, diff, formatTolerance)
+						d.Target.Width, diff, formatTolerance)
 				}
 			}
 		})
@@ -93,17 +93,17 @@ func TestTransparencyKept(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res := process(t, data)
 			wantFormat(t, res, imagefile.PNG)
-			for _, d := range res.Derivatives {
+			for _, d := range res.Outputs {
 				img := decodeDerivative(t, d)
 				if c := img.NRGBAAt(d.Width/4, d.Height/2); c != (color.NRGBA{255, 0, 0, 255}) {
-					t.Errorf("derivative %d: the opaque half is %v", d.TargetWidth, c)
+					t.Errorf("derivative %d: the opaque half is %v", d.Target.Width, c)
 				}
 				if c := img.NRGBAAt(3*d.Width/4, d.Height/2); c.A != 0 {
-					t.Errorf("derivative %d: the transparent half is %v", d.TargetWidth, c)
+					t.Errorf("derivative %d: the transparent half is %v", d.Target.Width, c)
 				}
 				for i := 0; i < len(img.Pix); i += 4 {
 					if p := img.Pix[i : i+4]; p[3] >= 64 && p[0] < 230 {
-						t.Errorf("derivative %d: edge pixel %v is darkened", d.TargetWidth, p)
+						t.Errorf("derivative %d: edge pixel %v is darkened", d.Target.Width, p)
 						break
 					}
 				}

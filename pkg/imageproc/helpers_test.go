@@ -2,6 +2,7 @@ package imageproc
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"image"
 	"image/color"
@@ -140,28 +141,28 @@ func process(t testing.TB, data []byte, widths ...int) *Result {
 	if len(widths) == 0 {
 		widths = testWidths
 	}
-	res, err := Process(data, Options{Widths: widths, JPEGQuality: 90})
+	res, err := Process(context.Background(), data, Request{Targets: Widths(widths, 90)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Derivatives) != len(widths) {
-		t.Fatalf("got %d derivatives, want %d", len(res.Derivatives), len(widths))
+	if len(res.Outputs) != len(widths) {
+		t.Fatalf("got %d derivatives, want %d", len(res.Outputs), len(widths))
 	}
 	return res
 }
 
 // decodeDerivative decodes d's bytes, checks they agree with its declared format and size, and returns NRGBA.
-func decodeDerivative(t testing.TB, d Derivative) *image.NRGBA {
+func decodeDerivative(t testing.TB, d Output) *image.NRGBA {
 	t.Helper()
 	img, name, err := image.Decode(bytes.NewReader(d.Data))
 	if err != nil {
-		t.Fatalf("derivative %d: %v", d.TargetWidth, err)
+		t.Fatalf("derivative %d: %v", d.Target.Width, err)
 	}
 	if name != d.Format.Name {
-		t.Fatalf("derivative %d: data is %s, declared %s", d.TargetWidth, name, d.Format.Name)
+		t.Fatalf("derivative %d: data is %s, declared %s", d.Target.Width, name, d.Format.Name)
 	}
 	if b := img.Bounds(); b.Dx() != d.Width || b.Dy() != d.Height {
-		t.Fatalf("derivative %d: data is %dx%d, declared %dx%d", d.TargetWidth, b.Dx(), b.Dy(), d.Width, d.Height)
+		t.Fatalf("derivative %d: data is %dx%d, declared %dx%d", d.Target.Width, b.Dx(), b.Dy(), d.Width, d.Height)
 	}
 	return toNRGBA(img)
 }
@@ -198,9 +199,9 @@ func toRGBA(img image.Image) *image.RGBA {
 // wantFormat fails unless every derivative of res has format f.
 func wantFormat(t *testing.T, res *Result, f imagefile.Format) {
 	t.Helper()
-	for _, d := range res.Derivatives {
+	for _, d := range res.Outputs {
 		if d.Format != f {
-			t.Errorf("derivative %d is %s, want %s", d.TargetWidth, d.Format.Name, f.Name)
+			t.Errorf("derivative %d is %s, want %s", d.Target.Width, d.Format.Name, f.Name)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package imageproc
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/jpeg"
 	"runtime"
@@ -24,12 +25,12 @@ func TestMemory50MP(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	res, err := Process(data, Options{Widths: testWidths, JPEGQuality: 82, MaxPixels: 50_000_000})
+	res, err := Process(context.Background(), data, Request{Targets: Widths(testWidths, 82), MaxPixels: 50_000_000})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := res.Derivatives[0]; d.Width != 1920 || d.Height != 1280 {
+	if d := res.Outputs[0]; d.Width != 1920 || d.Height != 1280 {
 		t.Errorf("largest derivative is %dx%d, want 1920x1280", d.Width, d.Height)
 	}
 	mb := float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)

@@ -62,16 +62,16 @@ func processFile(t *testing.T, path string) *Result {
 // compareDerivatives requires the same sizes and near-identical pixels, derivative by derivative.
 func compareDerivatives(t *testing.T, got, want *Result) {
 	t.Helper()
-	for i, g := range got.Derivatives {
-		w := want.Derivatives[i]
-		if g.TargetWidth != w.TargetWidth || g.Width != w.Width || g.Height != w.Height {
-			t.Errorf("derivative %d is %dx%d, want %d: %dx%d", g.TargetWidth, g.Width, g.Height,
-				w.TargetWidth, w.Width, w.Height)
+	for i, g := range got.Outputs {
+		w := want.Outputs[i]
+		if g.Target.Width != w.Target.Width || g.Width != w.Width || g.Height != w.Height {
+			t.Errorf("derivative %d is %dx%d, want %d: %dx%d", g.Target.Width, g.Width, g.Height,
+				w.Target.Width, w.Width, w.Height)
 			continue
 		}
 		d := meanAbsDiff(t, decodeDerivative(t, g), decodeDerivative(t, w))
 		if d > orientationTolerance {
-			t.Errorf("derivative %d differs by %.2f per channel on average, want <= %.1f", g.TargetWidth, d,
+			t.Errorf("derivative %d differs by %.2f per channel on average, want <= %.1f", g.Target.Width, d,
 				orientationTolerance)
 		}
 	}

@@ -1,28 +1,49 @@
 package imageproc
 
 import (
-	"errors"
-	"fmt"
+	"context"
+	"net/http"
 	"slices"
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
-// ErrDecode means the image's header was acceptable but its pixel data could not be decoded.
-var ErrDecode = errors.New("imageproc: the image data is corrupt")
+// Errors about the image itself, which a caller quarantines (or answers with) rather than retries.
+var (
+	// ErrDecode means the image's header was acceptable but its pixel data could not be decoded, or the result
+	// could not be encoded (a strip wider than JPEG's 65535 px, say).
+	ErrDecode = publicerr.New(http.StatusUnprocessableEntity, "corrupt", "the image data is corrupt")
+	// ErrOutput means a target asks for something no encoder here writes, or an invalid size or fit.
+	ErrOutput = publicerr.New(http.StatusBadRequest, "bad_output", "the requested output is not supported")
+)
 
-// Options configures Process.
-type Options struct {
-	Widths      []int // target widths; each produces one derivative
-	JPEGQuality int   // 1-100
-	MaxPixels   int64 // header pixel limit; <= 0 disables it
+// Target is one requested output.
+type Target struct {
+	// Width and Height are the box the output must fit; 0 leaves that side free, and both 0 keeps the source's
+	// own size. Nothing is ever enlarged.
+	Width, Height int
+	// Fit says how the source fills a box whose two sides are both set (FitInside when empty).
+	Fit Fit
+	// Format is the encoding. The zero Format means the source's own derivative format
+	// (imagefile.Info.OutputFormat: JPEG, or PNG when the source has alpha); a format no encoder here writes is
+	// ErrOutput, never a silent JPEG.
+	Format imagefile.Format
+	// Quality is 1-100 for the lossy encoders.
+	Quality int
 }
 
-// Derivative is one encoded output.
-type Derivative struct {
-	TargetWidth   int // the configured width, which names the output key
-	Width, Height int // the actual size: never wider than the upright source
+// Request is what Process makes of one photo.
+type Request struct {
+	Targets   []Target
+	MaxPixels int64 // header pixel limit; <= 0 disables it
+}
+
+// Output is one encoded result.
+type Output struct {
+	Target        Target // as requested
+	Width, Height int    // the actual size, padding included
 	Format        imagefile.Format
 	Data          []byte
 }
@@ -35,83 +56,114 @@ type Stages struct {
 // Result is the outcome of Process.
 type Result struct {
 	Source        imagefile.Info
-	Width, Height int // upright source size
-	Derivatives   []Derivative
+	Width, Height int      // upright source size
+	Outputs       []Output // in the order of the request's targets
 	Stages        Stages
 }
 
-// Process decodes data once and returns one derivative per configured width, in the order configured.
-func Process(data []byte, opt Options) (*Result, error) {
-	info, err := imagefile.Inspect(data, opt.MaxPixels)
+// Widths is the resize function's fixed-width cascade as targets: one FitInside output per width, in the source's
+// derivative format.
+func Widths(widths []int, quality int) []Target {
+	ts := make([]Target, len(widths))
+	for i, w := range widths {
+		ts[i] = Target{Width: w, Quality: quality}
+	}
+	return ts
+}
+
+// Process decodes data once and returns one output per target. The context is checked between stages, so a
+// request that timed out stops working.
+func Process(ctx context.Context, data []byte, req Request) (*Result, error) {
+	info, err := imagefile.Inspect(data, req.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Source: info}
 	res.Width, res.Height = info.Upright()
-	plan := Plan(res.Width, res.Height, opt.Widths)
+	steps, err := planSteps(res.Width, res.Height, info, req.Targets)
+	if err != nil {
+		return nil, err
+	}
 
 	t0 := time.Now()
-	src, err := Decode(data, info, plan.DecodeWidth())
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src, err := Decode(data, info, decodeWidth(res.Width, steps))
 	if err != nil {
 		return nil, err
 	}
 	t1 := time.Now()
-	frames := resizeAll(src, info.Orientation, plan)
-	t2 := time.Now()
-	out, err := encodeAll(frames, plan, info.HasAlpha, opt.JPEGQuality)
-	if err != nil {
-		// The encoders fail only on sizes they cannot represent (JPEG stops at 65535 px), which a strip-shaped
-		// source can produce: a property of the image, so it is quarantined like a corrupt one.
-		return nil, errDecode(err)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	res.Derivatives = inConfiguredOrder(out, opt.Widths)
+	frames := resizeAll(src, info, steps)
+	t2 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out, err := encodeAll(frames, steps)
+	if err != nil {
+		return nil, err
+	}
+	res.Outputs = make([]Output, len(steps))
+	for i, s := range steps {
+		res.Outputs[s.index] = out[i]
+	}
 	res.Stages = Stages{Decode: t1.Sub(t0), Resize: t2.Sub(t1), Encode: time.Since(t2)}
 	return res, nil
 }
 
-// inConfiguredOrder puts the derivatives, which the plan produced largest first, back in the order of widths.
-func inConfiguredOrder(ds []Derivative, widths []int) []Derivative {
-	out := make([]Derivative, 0, len(ds))
-	used := make([]bool, len(ds))
-	for _, w := range widths {
-		for i, d := range ds {
-			if !used[i] && d.TargetWidth == w {
-				out = append(out, d)
-				used[i] = true
-				break
-			}
+// step is one target with its geometry, in the order the cascade runs: largest first.
+type step struct {
+	index  int // in the request
+	target Target
+	format imagefile.Format
+	geom   geometry
+}
+
+// planSteps checks every target and orders them largest first, which is the order the resize cascade needs.
+func planSteps(srcW, srcH int, info imagefile.Info, targets []Target) ([]step, error) {
+	if len(targets) == 0 {
+		return nil, ErrOutput.Withf("no outputs requested")
+	}
+	steps := make([]step, len(targets))
+	for i, t := range targets {
+		f := t.Format
+		if f == (imagefile.Format{}) {
+			f = info.OutputFormat()
 		}
+		switch {
+		case !encodable(f):
+			return nil, ErrOutput.Withf("%s output is not supported", cmp(f.Name, "this"))
+		case !t.Fit.Valid():
+			return nil, ErrOutput.Withf("unknown fit %q; use inside, cover or contain", t.Fit)
+		case t.Width < 0 || t.Height < 0:
+			return nil, ErrOutput.Withf("negative size %dx%d", t.Width, t.Height)
+		}
+		steps[i] = step{index: i, target: t, format: f, geom: plan(srcW, srcH, t)}
 	}
-	return out
+	slices.SortStableFunc(steps, func(a, b step) int {
+		return b.geom.width*b.geom.height - a.geom.width*a.geom.height
+	})
+	return steps, nil
 }
 
-// Step is one planned derivative.
-type Step struct {
-	TargetWidth   int
-	Width, Height int // upright output size
-}
-
-// PlanSteps lists the derivatives largest first, which is the order the resize cascade needs.
-type PlanSteps []Step
-
-// Plan computes the output size for each width: aspect ratio kept, never wider than the source, at least 1 px.
-func Plan(srcW, srcH int, widths []int) PlanSteps {
-	steps := make(PlanSteps, 0, len(widths))
-	for _, w := range widths {
-		ow := min(w, srcW)
-		oh := max(1, int((int64(srcH)*int64(ow)+int64(srcW)/2)/int64(srcW)))
-		steps = append(steps, Step{TargetWidth: w, Width: ow, Height: oh})
+// decodeWidth is the smallest upright width the decoder may produce without losing detail for any step: the
+// source width times the largest scale any step resizes by.
+func decodeWidth(srcW int, steps []step) int {
+	s := 0.0
+	for _, st := range steps {
+		s = max(s, st.geom.scale())
 	}
-	slices.SortStableFunc(steps, func(a, b Step) int { return b.Width - a.Width })
-	return steps
+	return min(srcW, int(float64(srcW)*s+0.999))
 }
 
-// DecodeWidth is the smallest upright width the decoder may produce without losing detail for any step.
-func (p PlanSteps) DecodeWidth() int {
-	if len(p) == 0 {
-		return 0
+func cmp(s, def string) string {
+	if s == "" {
+		return def
 	}
-	return p[0].Width
+	return s
 }
 
-func errDecode(err error) error { return fmt.Errorf("%w: %v", ErrDecode, err) }
+func errDecode(err error) error { return ErrDecode.Wrap(err) }

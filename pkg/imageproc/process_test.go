@@ -2,6 +2,7 @@ package imageproc
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -32,12 +33,12 @@ func TestSizes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			data := withEXIF(encodeJPEG(t, scene(tc.w, tc.h), 90), tc.orientation, false)
 			res := process(t, data, tc.widths...)
-			for i, d := range res.Derivatives {
-				if d.TargetWidth != tc.widths[i] {
-					t.Errorf("derivative %d has target width %d, want %d", i, d.TargetWidth, tc.widths[i])
+			for i, d := range res.Outputs {
+				if d.Target.Width != tc.widths[i] {
+					t.Errorf("derivative %d has target width %d, want %d", i, d.Target.Width, tc.widths[i])
 				}
 				if d.Width != tc.want[i][0] || d.Height != tc.want[i][1] {
-					t.Errorf("derivative %d is %dx%d, want %dx%d", d.TargetWidth, d.Width, d.Height,
+					t.Errorf("derivative %d is %dx%d, want %dx%d", d.Target.Width, d.Width, d.Height,
 						tc.want[i][0], tc.want[i][1])
 				}
 				decodeDerivative(t, d) // the encoded size must match the declared one
@@ -54,11 +55,11 @@ func TestMetadataStripped(t *testing.T) {
 	if !bytes.Contains(jpg, []byte("GPS")) && !bytes.Contains(jpg, []byte{0x25, 0x88}) {
 		t.Fatal("the source does not carry the GPS IFD the test relies on")
 	}
-	for _, d := range process(t, jpg).Derivatives {
+	for _, d := range process(t, jpg).Outputs {
 		for _, seg := range jpegSegments(t, d.Data) {
 			if seg.marker >= 0xE1 && seg.marker <= 0xEF || seg.marker == 0xFE ||
 				seg.marker == 0xE0 && !bytes.HasPrefix(seg.body, []byte("JFIF\x00")) {
-				t.Errorf("derivative %d carries segment FF%02X", d.TargetWidth, seg.marker)
+				t.Errorf("derivative %d carries segment FF%02X", d.Target.Width, seg.marker)
 			}
 		}
 	}
@@ -70,10 +71,10 @@ func TestMetadataStripped(t *testing.T) {
 	res := process(t, pngData)
 	wantFormat(t, res, imagefile.PNG)
 	allowed := map[string]bool{"IHDR": true, "PLTE": true, "tRNS": true, "IDAT": true, "IEND": true}
-	for _, d := range res.Derivatives {
+	for _, d := range res.Outputs {
 		for _, typ := range pngChunks(t, d.Data) {
 			if !allowed[typ] {
-				t.Errorf("derivative %d carries chunk %s", d.TargetWidth, typ)
+				t.Errorf("derivative %d carries chunk %s", d.Target.Width, typ)
 			}
 		}
 	}
@@ -163,7 +164,7 @@ func TestCorruptPixels(t *testing.T) {
 			if _, err := imagefile.Inspect(tc.data, 0); err != nil {
 				t.Fatalf("the header must stay valid: %v", err)
 			}
-			_, err := Process(tc.data, Options{Widths: tc.widths, JPEGQuality: 80})
+			_, err := Process(context.Background(), tc.data, Request{Targets: Widths(tc.widths, 80)})
 			if !errors.Is(err, ErrDecode) {
 				t.Errorf("got %v, want ErrDecode", err)
 			}
@@ -173,8 +174,8 @@ func TestCorruptPixels(t *testing.T) {
 
 // TestPixelLimit checks that the header limit is applied before any decoding.
 func TestPixelLimit(t *testing.T) {
-	_, err := Process(encodeJPEG(t, image.NewGray(image.Rect(0, 0, 100, 100)), 80),
-		Options{Widths: testWidths, JPEGQuality: 80, MaxPixels: 9999})
+	_, err := Process(context.Background(), encodeJPEG(t, image.NewGray(image.Rect(0, 0, 100, 100)), 80),
+		Request{Targets: Widths(testWidths, 80), MaxPixels: 9999})
 	if !errors.Is(err, imagefile.ErrTooManyPixels) {
 		t.Errorf("got %v, want ErrTooManyPixels", err)
 	}

@@ -2,27 +2,70 @@ package imageproc
 
 import (
 	"image"
+	"image/draw"
 	"sync"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/imgpipe/imgpipe/pkg/imagefile"
 )
 
-// resizeAll produces one upright frame per step. Steps are largest first, and each one is resized from the previous
-// output rather than from the source (a cascade): every step after the first then reads a frame of about 2 MP
-// instead of the full photo. Frames are resized in stored orientation and only the small results are turned.
-func resizeAll(src image.Image, orientation int, plan PlanSteps) []image.Image {
-	frames := make([]image.Image, len(plan))
-	from := src
-	for i, s := range plan {
-		w, h := s.Width, s.Height
-		if swapsAxes(orientation) {
+// resizeAll produces one upright frame per step. Steps are largest first, and a step that shows the whole picture
+// is resized from the previous such output rather than from the source (a cascade): every step after the first
+// then reads a frame of about 2 MP instead of the full photo. A cropped step (FitCover) reads its region of the
+// decoded frame in place, without copying it. Frames are resized in stored orientation and only the small results
+// are turned upright.
+func resizeAll(src image.Image, info imagefile.Info, steps []step) []image.Image {
+	o := info.Orientation
+	uw, uh := info.Upright()
+	db := src.Bounds()
+	frames := make([]image.Image, len(steps))
+	var prev image.Image // the last whole-picture output, in stored orientation
+	for i, s := range steps {
+		w, h := s.geom.width, s.geom.height
+		if swapsAxes(o) {
 			w, h = h, w
 		}
-		stored := resize(from, w, h)
-		from = stored
-		frames[i] = orient(stored, orientation)
+		var stored image.Image
+		if s.geom.full(uw, uh) {
+			from := src
+			if prev != nil && prev.Bounds().Dx() >= w && prev.Bounds().Dy() >= h {
+				from = prev
+			}
+			stored = resize(from, w, h)
+			prev = stored
+		} else {
+			r := scaleRect(toStored(s.geom.crop, o, info.Width, info.Height), info.Width, info.Height, db.Dx(), db.Dy())
+			stored = resize(subImage(src, r.Add(db.Min)), w, h)
+		}
+		frames[i] = orient(stored, o)
+		if s.geom.canvasW != s.geom.width || s.geom.canvasH != s.geom.height {
+			frames[i] = pad(frames[i], s.geom.canvasW, s.geom.canvasH, s.format)
+		}
 	}
 	return frames
+}
+
+// subImage is img's region r, sharing its pixels; every decoder's image type has SubImage.
+func subImage(img image.Image, r image.Rectangle) image.Image {
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(r)
+	}
+	return imaging.Crop(img, r)
+}
+
+// pad centres img on a w x h canvas (FitContain): white behind a JPEG, transparent for a format with alpha.
+func pad(img image.Image, w, h int, f imagefile.Format) image.Image {
+	canvas := image.NewNRGBA(image.Rect(0, 0, w, h))
+	if !keepsAlpha(f) {
+		draw.Draw(canvas, canvas.Rect, image.White, image.Point{}, draw.Src)
+	}
+	b := img.Bounds()
+	at := image.Pt((w-b.Dx())/2, (h-b.Dy())/2)
+	draw.Draw(canvas, image.Rectangle{Min: at, Max: at.Add(b.Size())}, img, b.Min, draw.Over)
+	return canvas
 }
 
 // resize returns img at w x h. A decoded JPEG (YCbCr or grey, also lossy WebP and grey PNG) is resized plane by

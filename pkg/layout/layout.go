@@ -4,7 +4,6 @@
 package layout
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -49,15 +48,38 @@ func (l Layout) InStaging(key string) bool {
 // consoleNamespace seeds the name-based ids of photos that arrive without one.
 var consoleNamespace = uuid.MustParse("5b3e1f0a-6f43-4c1e-9f7e-3c9a7d2b8e10")
 
-// IDFor returns the image id for a staging key. Keys written by the upload function are "<uuid><ext>" and carry
-// their id. Any other key (a photo dropped in through the S3 console or the CLI) gets a name-based UUID from the
-// key and the object's ETag: a redelivered event for the same object maps to the same id, so a retry overwrites
-// its own partial work instead of leaving orphans, while a new photo uploaded under the same name gets a new id.
-func (l Layout) IDFor(key, etag string) (id string, fromUpload bool) {
-	base := path.Base(key)
-	name := strings.TrimSuffix(base, path.Ext(base))
-	if u, err := uuid.Parse(name); err == nil && u.String() == name {
-		return u.String(), true
+// UploadID returns the id in a key the upload function writes: "<Staging><uuid><ext>", directly under the staging
+// prefix, with a lower-case UUID and a short extension. Only such a key can belong to an upload; a UUID-named file
+// in a nested folder, or any other name, is a console photo.
+func (l Layout) UploadID(key string) (string, bool) {
+	name, ok := strings.CutPrefix(key, l.Staging)
+	if !ok || strings.Contains(name, "/") {
+		return "", false
 	}
-	return uuid.NewSHA1(consoleNamespace, []byte(key+"\x00"+strings.Trim(etag, `"`))).String(), false
+	id, ext, _ := strings.Cut(name, ".")
+	if u, err := uuid.Parse(id); err != nil || u.String() != id || !shortExt(ext) {
+		return "", false
+	}
+	return id, true
+}
+
+// shortExt reports whether ext (without its dot) is 1-5 lower-case letters and digits.
+func shortExt(ext string) bool {
+	if len(ext) < 1 || len(ext) > 5 {
+		return false
+	}
+	for _, c := range ext {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ConsoleID returns the id of a photo that arrived by other means (the S3 console, the CLI): a name-based UUID
+// (version 5) of its key and ETag. A redelivered event for the same object maps to the same id, so a retry
+// overwrites its own partial work instead of leaving orphans, while a new photo uploaded under the same name gets a
+// new id. Upload ids are version 7, so the two can never collide.
+func ConsoleID(key, etag string) string {
+	return uuid.NewSHA1(consoleNamespace, []byte(key+"\x00"+strings.Trim(etag, `"`))).String()
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,16 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > apiGatewayMaxBody {
 		writeGatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+		return
+	}
+	if _, _, ok := resource(r.URL.EscapedPath()); !ok {
+		// A REST API answers a path it does not define with 403 "Missing Authentication Token", an HTTP API with
+		// 404; neither invokes the function.
+		if f.version == apigw.V2 {
+			writeGatewayError(w, http.StatusNotFound, "Not Found")
+		} else {
+			writeGatewayError(w, http.StatusForbidden, "Missing Authentication Token")
+		}
 		return
 	}
 	var ev any
@@ -83,16 +94,42 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
-// resource returns the API Gateway resource template and path parameters for a path.
-func resource(path string) (string, map[string]string) {
-	if i := strings.LastIndex(path, "/images/"); i >= 0 && len(path) > i+len("/images/") {
-		return "/images/{id}", map[string]string{"id": path[i+len("/images/"):]}
+// resources are the API's resources as the SAM template defines them, most specific first; the front matches a
+// path against them as API Gateway does, to fill the event's resource and path parameters.
+var resources = []string{"/images/{id}/content", "/images/{id}", "/images", "/uploads"}
+
+// resource returns the resource template and path parameters for a path; ok is false for a path the API does not
+// define, which API Gateway answers itself.
+func resource(path string) (tmpl string, params map[string]string, ok bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, r := range resources {
+		rsegs := strings.Split(strings.Trim(r, "/"), "/")
+		if len(rsegs) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		for i, rs := range rsegs {
+			if strings.HasPrefix(rs, "{") {
+				v, err := url.PathUnescape(segs[i])
+				if err != nil || v == "" {
+					params = nil
+					break
+				}
+				params[strings.Trim(rs, "{}")] = v
+			} else if rs != segs[i] {
+				params = nil
+				break
+			}
+		}
+		if params != nil {
+			return r, params, true
+		}
 	}
-	return "/images", nil
+	return "", nil, false
 }
 
 func (f *front) v1Event(r *http.Request, body []byte) events.APIGatewayProxyRequest {
-	res, params := resource(r.URL.Path)
+	res, params, _ := resource(r.URL.EscapedPath())
 	ev := events.APIGatewayProxyRequest{
 		Resource: res, Path: r.URL.Path, HTTPMethod: r.Method, PathParameters: params,
 		Headers: map[string]string{}, MultiValueHeaders: map[string][]string{},
@@ -115,7 +152,7 @@ func (f *front) v1Event(r *http.Request, body []byte) events.APIGatewayProxyRequ
 }
 
 func (f *front) v2Event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
-	res, params := resource(r.URL.Path)
+	res, params, _ := resource(r.URL.EscapedPath())
 	ev := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: r.Method + " " + res, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
 		Headers: map[string]string{}, QueryStringParameters: map[string]string{}, PathParameters: params,

@@ -79,11 +79,15 @@ func (a *asyncInvoker) invoke(payload []byte) {
 		a.log.Warn("resize invocation failed", "attempt", attempt+1, "error", err.Error())
 	}
 	name := filepath.Join(a.dlqDir, fmt.Sprintf("%d.json", time.Now().UnixNano()))
-	if werr := os.MkdirAll(a.dlqDir, 0o755); werr == nil {
+	werr := os.MkdirAll(a.dlqDir, 0o755)
+	if werr == nil {
 		werr = os.WriteFile(name, payload, 0o644)
-		if werr != nil {
-			a.log.Error("write dead letter", "error", werr.Error())
-		}
+	}
+	if werr != nil {
+		// The event is lost to the dead-letter folder; say so, with the event itself, so that it can be re-sent.
+		a.log.Error("resize event failed and could not be written to the dead-letter folder", "error", err.Error(),
+			"write_error", werr.Error(), "event", string(payload))
+		return
 	}
 	a.log.Error("resize event sent to the dead-letter folder", "file", name, "error", err.Error())
 }

@@ -11,13 +11,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/imgpipe/imgpipe/pkg/api"
 	"github.com/imgpipe/imgpipe/pkg/apigw"
-	"github.com/imgpipe/imgpipe/pkg/catalog"
-	"github.com/imgpipe/imgpipe/pkg/config"
+	"github.com/imgpipe/imgpipe/pkg/function"
+	"github.com/imgpipe/imgpipe/pkg/function/resize"
+	"github.com/imgpipe/imgpipe/pkg/function/upload"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
-	"github.com/imgpipe/imgpipe/pkg/pipeline"
-	"github.com/imgpipe/imgpipe/pkg/storage"
 )
 
 // Options configures the local stack.
@@ -39,15 +37,15 @@ type Stack struct {
 	APIURL, S3URL string
 	Bucket        string
 	DataDir       string
-	Upload        config.Upload
-	Resize        config.Resize
+	CatalogPath   string // the SQLite file, when the catalog is SQLite
+	Upload        *upload.Function
+	Resize        *resize.Function
 
 	servers []*http.Server
 	invoker *asyncInvoker
-	store   catalog.Store
 }
 
-// Start starts the S3 server, the catalog, the resize trigger and the API front.
+// Start starts the S3 server, the resize trigger and the API front, with the functions built exactly as in Lambda.
 func Start(ctx context.Context, opt Options) (*Stack, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -89,44 +87,32 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 		}
 		return defaults[k]
 	}
-	if st.Upload, err = config.LoadUpload(getenv); err != nil {
-		return err
-	}
-	if st.Resize, err = config.LoadResize(getenv); err != nil {
-		return err
-	}
-	st.Bucket = st.Upload.Storage.Bucket
-
-	s3srv, _, err := newS3(filepath.Join(opt.DataDir, "s3"), st.Bucket)
-	if err != nil {
-		return err
+	if getenv("CATALOG_DRIVER") == "sqlite" {
+		st.CatalogPath = getenv("CATALOG_SQLITE_PATH")
 	}
 	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
 		return err
 	}
-	if st.store, err = catalog.Open(ctx, st.Upload.Catalog); err != nil {
-		return fmt.Errorf("open catalog: %w", err)
+	fnOpts := function.Options{Log: opt.Log, Metrics: opt.Metrics, DiscardMetrics: opt.Metrics == nil}
+	if st.Upload, err = upload.New(ctx, getenv, fnOpts); err != nil {
+		return err
 	}
-	client, err := storage.NewClient(ctx, st.Upload.Storage)
+	if st.Resize, err = resize.New(ctx, getenv, fnOpts); err != nil {
+		return err
+	}
+	st.Bucket = st.Upload.Config.Storage.Bucket
+	s3srv, _, err := newS3(filepath.Join(opt.DataDir, "s3"), st.Bucket)
 	if err != nil {
 		return err
 	}
-	bucket := storage.NewBucket(client, st.Bucket)
-
-	resizer := &pipeline.Resizer{Objects: bucket, Catalog: st.store, Config: pipeline.ConfigFrom(st.Resize),
-		Log: opt.Log.With("function", "resize"), Metrics: opt.Metrics}
-	st.invoker = newAsyncInvoker(resizer.HandleEvent, 2, filepath.Join(opt.DataDir, "dlq"), opt.Log.With("component", "s3-notifications"))
-	notify := &notifier{next: s3srv.Server(), bucket: st.Bucket, prefix: st.Resize.Layout.Staging,
-		region: st.Upload.Storage.Region, deliver: st.invoker.deliver}
-
-	svc := &api.Service{Objects: bucket, Catalog: st.store, Config: api.ConfigFrom(st.Upload),
-		Log: opt.Log.With("function", "upload"), NewID: api.NewID}
+	st.invoker = newAsyncInvoker(st.Resize.Resizer.HandleEvent, 2, filepath.Join(opt.DataDir, "dlq"), opt.Log.With("component", "s3-notifications"))
+	notify := &notifier{next: s3srv.Server(), bucket: st.Bucket, prefix: st.Resize.Config.Layout.Staging,
+		region: st.Upload.Config.Storage.Region, deliver: st.invoker.deliver}
 	payload := opt.Payload
 	if payload == 0 {
 		payload = apigw.V1
 	}
-	fr := &front{handler: apigw.Lambda(svc.Handle), version: payload, stage: "local"}
-
+	fr := &front{handler: apigw.Handler(st.Upload.Handler), version: payload, stage: "local"}
 	for _, s := range []struct {
 		ln net.Listener
 		h  http.Handler
@@ -153,7 +139,7 @@ func (st *Stack) WaitIdle(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the servers, lets queued events finish, and closes the catalog.
+// Close stops the servers, lets queued events finish, and closes the catalogs.
 func (st *Stack) Close() error {
 	var errs []error
 	for _, s := range st.servers {
@@ -162,8 +148,11 @@ func (st *Stack) Close() error {
 	if st.invoker != nil {
 		st.invoker.close()
 	}
-	if st.store != nil {
-		errs = append(errs, st.store.Close())
+	if st.Upload != nil {
+		errs = append(errs, st.Upload.Close())
+	}
+	if st.Resize != nil {
+		errs = append(errs, st.Resize.Close())
 	}
 	return errors.Join(errs...)
 }

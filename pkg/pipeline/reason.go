@@ -1,11 +1,7 @@
 package pipeline
 
 import (
-	"errors"
-	"strings"
-
-	"github.com/imgpipe/imgpipe/pkg/imagefile"
-	"github.com/imgpipe/imgpipe/pkg/imageproc"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
 // failure is why a photo was quarantined: a low-cardinality code for the Failures metric's Reason dimension and a
@@ -14,27 +10,12 @@ type failure struct {
 	code, why string
 }
 
-// permanentCodes maps the processing errors that no retry can fix to their metric codes.
-var permanentCodes = []struct {
-	err  error
-	code string
-}{
-	{imagefile.ErrEmpty, "empty"},
-	{imagefile.ErrNotImage, "not_image"},
-	{imagefile.ErrUnsupported, "unsupported"},
-	{imagefile.ErrTruncated, "truncated"},
-	{imagefile.ErrTooManyPixels, "too_many_pixels"},
-	{imageproc.ErrDecode, "corrupt"},
-}
-
 // classify turns an imageproc.Process error into a failure. Every such error is about the image, not the
-// infrastructure, so it is never retried.
+// infrastructure, so it is never retried; the public error it carries already says what went wrong in words a
+// client can read, since the owner sees the reason in GET /images/{id}.
 func classify(err error) failure {
-	why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "imagefile: "), "imageproc: ")
-	for _, c := range permanentCodes {
-		if errors.Is(err, c.err) {
-			return failure{code: c.code, why: why}
-		}
+	if p := publicerr.From(err); p != nil {
+		return failure{code: p.Code, why: p.Message}
 	}
-	return failure{code: "other", why: why}
+	return failure{code: "other", why: "the image could not be processed"}
 }

@@ -25,12 +25,14 @@ type Objects interface {
 	Get(ctx context.Context, key string, maxBytes int64) (*storage.Object, error)
 	Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error
 	Copy(ctx context.Context, src, dst, contentType string, meta map[string]string) error
+	Delete(ctx context.Context, key string) error
 	DeleteIf(ctx context.Context, key, etag string) error
 }
 
 // Catalog is the part of the image catalog the resize job uses.
 type Catalog interface {
 	Get(ctx context.Context, id string) (*catalog.Image, error)
+	Claim(ctx context.Context, img *catalog.Image) error
 	MarkReady(ctx context.Context, img *catalog.Image) error
 	MarkFailed(ctx context.Context, img *catalog.Image) error
 }
@@ -46,7 +48,12 @@ type Config struct {
 	Layout           layout.Layout
 	ArchiveOriginals bool
 	MaxSourceBytes   int64 // larger staged objects are quarantined unread
-	Process          imageproc.Options
+	Widths           []int // the derivative widths
+	Quality          int   // JPEG quality, 1-100
+	MaxPixels        int64 // header pixel limit
+	// ConsoleOwner owns the photos that arrive without an upload (the console path); empty means nobody, and
+	// only administrators see them.
+	ConsoleOwner string
 }
 
 // Resizer runs the resize job. Its fields are its dependencies; it holds no per-invocation state.
@@ -85,14 +92,7 @@ func (r *Resizer) HandleEvent(ctx context.Context, ev events.S3Event) error {
 
 // HandleRecord processes one record.
 func (r *Resizer) HandleRecord(ctx context.Context, rec events.S3EventRecord) (Outcome, error) {
-	key := rec.S3.Object.URLDecodedKey
-	if key == "" && rec.S3.Object.Key != "" { // a record built in code rather than unmarshalled from JSON
-		k, err := url.QueryUnescape(rec.S3.Object.Key)
-		if err != nil {
-			k = rec.S3.Object.Key
-		}
-		key = k
-	}
+	key := recordKey(rec)
 	log := r.Log.With("key", key, "bucket", rec.S3.Bucket.Name)
 	// MinIO prefixes event names with "s3:"; AWS does not.
 	if name := strings.TrimPrefix(rec.EventName, "s3:"); !strings.HasPrefix(name, "ObjectCreated:") {
@@ -105,123 +105,172 @@ func (r *Resizer) HandleRecord(ctx context.Context, rec events.S3EventRecord) (O
 		log.Warn("ignored record", "outcome", Ignored, "reason", "outside the staging prefix of the configured bucket")
 		return Ignored, nil
 	}
-	j := &job{r: r, key: key, etag: rec.S3.Object.ETag, log: log, start: time.Now()}
+	j := &job{r: r, key: key, log: log, start: time.Now()}
 	return j.run(ctx)
 }
 
-// job is one record's work; its methods are the named steps.
+// recordKey is the record's object key, decoded.
+func recordKey(rec events.S3EventRecord) string {
+	if k := rec.S3.Object.URLDecodedKey; k != "" || rec.S3.Object.Key == "" {
+		return k
+	}
+	// A record built in code rather than unmarshalled from JSON has only the encoded key.
+	if k, err := url.QueryUnescape(rec.S3.Object.Key); err == nil {
+		return k
+	}
+	return rec.S3.Object.Key
+}
+
+// source is the staged object and the image it is.
+type source struct {
+	obj    *storage.Object // Body is nil when the object was too large to read
+	id     string
+	origin catalog.Origin
+	owner  string
+}
+
+// job is one record's work. Its methods are the named steps; each returns what it produced.
 type job struct {
 	r      *Resizer
 	key    string
-	etag   string
-	id     string
-	upload bool // the key is one the upload function wrote, so a catalog row must exist
 	log    *slog.Logger
 	start  time.Time
-	stages map[string]time.Duration
-	obj    *storage.Object
-	result *imageproc.Result
+	stages []stage
+}
+
+// stage is how long a named step took.
+type stage struct {
+	name string
+	d    time.Duration
 }
 
 func (j *job) run(ctx context.Context) (Outcome, error) {
-	j.stages = map[string]time.Duration{}
-	if err := j.timed("fetch", func() error { return j.fetch(ctx) }); err != nil {
-		switch {
-		case errors.Is(err, storage.ErrNotFound):
-			j.log.Info("staging copy already gone; an earlier delivery did the job", "outcome", Duplicate)
-			return Duplicate, nil
-		case errors.Is(err, storage.ErrTooLarge):
-			return j.quarantine(ctx, failure{code: "too_large",
-				why: fmt.Sprintf("the file is %d bytes; the limit is %d", j.obj.Size, j.r.Config.MaxSourceBytes)})
-		}
+	var obj *storage.Object
+	var tooLarge *storage.TooLargeError
+	err := j.timed("fetch", func() (err error) { obj, err = j.fetch(ctx); return err })
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		j.log.Info("staging copy already gone; an earlier delivery did the job", "outcome", Duplicate)
+		return Duplicate, nil
+	case errors.As(err, &tooLarge):
+		obj = tooLarge.Object
+	case err != nil:
 		return j.fail(err)
 	}
-	var perr error
-	j.timed("process", func() error { j.result, perr = imageproc.Process(j.obj.Body, j.r.Config.Process); return perr })
-	// Checked after processing, right before the first write, to keep the window for a concurrent DELETE short.
-	if gone, err := j.rowGone(ctx); err != nil {
+	src, err := j.identify(ctx, obj)
+	if errors.Is(err, errOrphan) {
+		id, _ := j.r.Config.Layout.UploadID(j.key)
+		return j.discard(ctx, id, obj)
+	}
+	if err != nil {
 		return j.fail(err)
-	} else if gone {
-		return j.discard(ctx)
 	}
-	if perr != nil {
-		return j.quarantine(ctx, classify(perr))
+	j.log = j.log.With("id", src.id)
+	if tooLarge != nil {
+		return j.quarantine(ctx, src, failure{code: "too_large",
+			why: fmt.Sprintf("the file is %d bytes; the limit is %d", tooLarge.Object.Size, tooLarge.Limit)})
 	}
-	steps := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"write", j.writeDerivatives},
-		{"archive", j.archiveOriginal},
-		{"record", j.recordReady},
-		{"cleanup", j.deleteStaging}, // last: until here a retry can redo everything
-	}
-	for _, s := range steps {
-		err := j.timed(s.name, func() error { return s.fn(ctx) })
-		if errors.Is(err, catalog.ErrInvalid) { // a row the schema refuses: no retry can fix it
-			return j.quarantine(ctx, failure{code: "invalid_metadata", why: err.Error()})
-		}
-		if err != nil {
+	var res *imageproc.Result
+	err = j.timed("process", func() (err error) { res, err = j.process(ctx, src); return err })
+	if err != nil {
+		if ctx.Err() != nil {
 			return j.fail(err)
 		}
+		return j.quarantine(ctx, src, classify(err))
 	}
-	j.logDone()
+	row := j.readyRow(src, res)
+	if err := catalog.CheckResult(row); err != nil { // refused before anything is written
+		return j.quarantine(ctx, src, failure{code: "invalid_metadata", why: "the catalog cannot store this photo's details"})
+	}
+	if err := j.timed("write", func() error { return j.writeDerivatives(ctx, src, res) }); err != nil {
+		return j.fail(err)
+	}
+	if err := j.timed("archive", func() error { return j.archiveOriginal(ctx, src, res) }); err != nil {
+		return j.fail(err)
+	}
+	err = j.timed("record", func() error { return j.r.Catalog.MarkReady(ctx, row) })
+	if errors.Is(err, catalog.ErrNotFound) {
+		// The upload's row was deleted while the photo was processed: what was written is withdrawn, so a
+		// deleted image does not come back. (A conflict cannot happen to the claimant; if it does, the retry
+		// finds the row taken and processes the object as a console photo.)
+		j.log.Warn("the upload was deleted during processing", "error", err.Error())
+		return j.discard(ctx, src.id, obj)
+	}
+	if err != nil {
+		return j.fail(fmt.Errorf("catalog: mark %s ready: %w", src.id, err))
+	}
+	if err := j.timed("cleanup", func() error { return j.deleteStaging(ctx, obj) }); err != nil { // last
+		return j.fail(err)
+	}
+	j.logDone(src, res)
 	return Processed, nil
 }
 
 func (j *job) timed(name string, fn func() error) error {
 	t := time.Now()
 	err := fn()
-	j.stages[name] = time.Since(t)
+	j.stages = append(j.stages, stage{name, time.Since(t)})
 	return err
 }
 
-// fetch downloads the staged photo and works out its id.
-func (j *job) fetch(ctx context.Context) error {
-	obj, err := j.r.Objects.Get(ctx, j.key, j.r.Config.MaxSourceBytes)
-	j.obj = obj
-	if obj != nil {
-		if obj.ETag != "" {
-			j.etag = obj.ETag
-		}
-		j.id, j.upload = j.r.Config.Layout.IDFor(j.key, j.etag)
-		j.log = j.log.With("id", j.id)
-	}
-	return err
+// fetch downloads the staged photo; one over the size limit comes back as a *storage.TooLargeError, unread.
+func (j *job) fetch(ctx context.Context) (*storage.Object, error) {
+	return j.r.Objects.Get(ctx, j.key, j.r.Config.MaxSourceBytes)
 }
 
-// rowGone reports whether this is an upload whose catalog row no longer exists. The upload function writes the
-// row before the object and removes both when the put fails, and DELETE removes the row: processing such a photo
-// would bring back an image the client was told does not exist. A photo that arrived by other means (the console)
-// has no row yet, and gets one.
-func (j *job) rowGone(ctx context.Context) (bool, error) {
-	if !j.upload {
-		return false, nil
+// errOrphan means the object is an upload whose row is gone.
+var errOrphan = errors.New("pipeline: the upload's catalog row is gone")
+
+// identify works out which image the object is. A key the upload function writes (staging/<uuid><ext>) is that
+// upload only if its row names this key and the object claims the row: an object that is not the upload's (another
+// extension, a new object once the upload is ready, a second object while the first is being processed) is
+// treated as a console photo with an id of its own, so the upload is never touched. An upload key without a row is
+// an upload that was rolled back or deleted when the object says so in the metadata the upload function wrote
+// (errOrphan), and otherwise a console photo that happens to have a UUID for a name.
+func (j *job) identify(ctx context.Context, obj *storage.Object) (*source, error) {
+	console := &source{obj: obj, id: layout.ConsoleID(j.key, obj.ETag), origin: catalog.OriginConsole,
+		owner: j.r.Config.ConsoleOwner}
+	id, ok := j.r.Config.Layout.UploadID(j.key)
+	if !ok {
+		return console, nil
 	}
-	_, err := j.r.Catalog.Get(ctx, j.id)
+	row, err := j.r.Catalog.Get(ctx, id)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return true, nil
+		if obj.Metadata["image-id"] == id {
+			return nil, errOrphan
+		}
+		return console, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("catalog: get %s: %w", j.id, err)
+		return nil, fmt.Errorf("catalog: get %s: %w", id, err)
 	}
-	return false, nil
+	err = j.r.Catalog.Claim(ctx, &catalog.Image{ID: id, Origin: row.Origin, StagingKey: j.key, SourceETag: obj.ETag})
+	switch {
+	case err == nil:
+		return &source{obj: obj, id: id, origin: row.Origin, owner: row.Owner}, nil
+	case errors.Is(err, catalog.ErrConflict):
+		j.log.Warn("the object is not the upload its key names; processing it as a console photo",
+			"upload", id, "reason", err.Error())
+		return console, nil
+	case errors.Is(err, catalog.ErrNotFound):
+		return nil, errOrphan
+	}
+	return nil, fmt.Errorf("catalog: claim %s: %w", id, err)
 }
 
-// discard removes the staging copy of an upload whose row is gone, and succeeds.
-func (j *job) discard(ctx context.Context) (Outcome, error) {
-	if err := j.deleteStaging(ctx); err != nil {
-		return j.fail(err)
-	}
-	j.log.Warn("discarded: the upload's catalog row is gone (rolled back or deleted)", "outcome", Discarded)
-	return Discarded, nil
+// process makes the derivatives.
+func (j *job) process(ctx context.Context, src *source) (*imageproc.Result, error) {
+	return imageproc.Process(ctx, src.obj.Body, imageproc.Request{
+		Targets:   imageproc.Widths(j.r.Config.Widths, j.r.Config.Quality),
+		MaxPixels: j.r.Config.MaxPixels,
+	})
 }
 
 // writeDerivatives writes every derivative; a retry overwrites the same keys with the same bytes.
-func (j *job) writeDerivatives(ctx context.Context) error {
-	for _, d := range j.result.Derivatives {
-		k := j.r.Config.Layout.DerivativeKey(j.id, d.TargetWidth, d.Format.Ext)
-		if err := j.r.Objects.Put(ctx, k, d.Data, d.Format.ContentType, map[string]string{"image-id": j.id}); err != nil {
+func (j *job) writeDerivatives(ctx context.Context, src *source, res *imageproc.Result) error {
+	for _, o := range res.Outputs {
+		k := j.r.Config.Layout.DerivativeKey(src.id, o.Target.Width, o.Format.Ext)
+		if err := j.r.Objects.Put(ctx, k, o.Data, o.Format.ContentType, map[string]string{"image-id": src.id}); err != nil {
 			return err
 		}
 	}
@@ -230,41 +279,36 @@ func (j *job) writeDerivatives(ctx context.Context) error {
 
 // archiveOriginal keeps the untouched upload. The bytes are already in memory, and a PUT stores them with the
 // sniffed content type whatever the uploader claimed.
-func (j *job) archiveOriginal(ctx context.Context) error {
+func (j *job) archiveOriginal(ctx context.Context, src *source, res *imageproc.Result) error {
 	if !j.r.Config.ArchiveOriginals {
 		return nil
 	}
-	f := j.result.Source.Format
-	return j.r.Objects.Put(ctx, j.r.Config.Layout.OriginalKey(j.id, f.Ext), j.obj.Body, f.ContentType, j.meta(""))
+	f := res.Source.Format
+	return j.r.Objects.Put(ctx, j.r.Config.Layout.OriginalKey(src.id, f.Ext), src.obj.Body, f.ContentType, j.meta(src, ""))
 }
 
-// recordReady marks the catalog row ready, creating it for a photo that arrived without one.
-func (j *job) recordReady(ctx context.Context) error {
-	res := j.result
-	img := j.catalogImage()
-	img.Status = catalog.StatusReady
+// readyRow is the catalog row of a processed photo.
+func (j *job) readyRow(src *source, res *imageproc.Result) *catalog.Image {
+	img := j.row(src)
 	img.ContentType = res.Source.Format.ContentType
 	img.Width, img.Height = res.Width, res.Height
 	if j.r.Config.ArchiveOriginals {
-		img.OriginalKey = j.r.Config.Layout.OriginalKey(j.id, res.Source.Format.Ext)
+		img.OriginalKey = j.r.Config.Layout.OriginalKey(src.id, res.Source.Format.Ext)
 	}
-	for _, d := range res.Derivatives {
+	for _, o := range res.Outputs {
 		img.Derivatives = append(img.Derivatives, catalog.Derivative{
-			Width: d.Width, Height: d.Height, Bytes: int64(len(d.Data)), ContentType: d.Format.ContentType,
-			Key: j.r.Config.Layout.DerivativeKey(j.id, d.TargetWidth, d.Format.Ext),
+			Width: o.Width, Height: o.Height, Bytes: int64(len(o.Data)), ContentType: o.Format.ContentType,
+			Key: j.r.Config.Layout.DerivativeKey(src.id, o.Target.Width, o.Format.Ext),
 		})
 	}
-	if err := j.r.Catalog.MarkReady(ctx, img); err != nil {
-		return fmt.Errorf("catalog: mark %s ready: %w", j.id, err)
-	}
-	return nil
+	return img
 }
 
 // deleteStaging removes the staging copy, which also stops it from triggering again. The delete is conditional on
 // the ETag that was processed: if someone uploaded a new photo under the same key meanwhile, that photo stays for
 // its own event.
-func (j *job) deleteStaging(ctx context.Context) error {
-	err := j.r.Objects.DeleteIf(ctx, j.key, j.etag)
+func (j *job) deleteStaging(ctx context.Context, obj *storage.Object) error {
+	err := j.r.Objects.DeleteIf(ctx, j.key, obj.ETag)
 	if errors.Is(err, storage.ErrChanged) {
 		j.log.Info("staging key was overwritten during processing; the new object is left for its own event")
 		return nil
@@ -272,45 +316,66 @@ func (j *job) deleteStaging(ctx context.Context) error {
 	return err
 }
 
-// quarantine moves a photo that can never be processed to the failed prefix with the reason in its metadata and
-// in the catalog, then deletes the staging copy. It returns success so that Lambda does not retry a bad file.
-func (j *job) quarantine(ctx context.Context, f failure) (Outcome, error) {
-	why := f.why
-	ext := strings.ToLower(path.Ext(j.key))
-	if info, err := imagefile.Sniff(j.obj.Body); err == nil {
-		ext = info.Ext
+// discard withdraws an upload whose row is gone: whatever an attempt may have written under its id (the
+// derivative keys are known in advance, in either output format), then the staging copy. It succeeds, since the
+// upload was rolled back or its owner deleted it.
+func (j *job) discard(ctx context.Context, id string, obj *storage.Object) (Outcome, error) {
+	l := j.r.Config.Layout
+	var keys []string
+	for _, w := range j.r.Config.Widths {
+		for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG} {
+			keys = append(keys, l.DerivativeKey(id, w, f.Ext))
+		}
 	}
-	failedKey := j.r.Config.Layout.FailedKey(j.id, sanitizeExt(ext))
-	steps := []func() error{
-		func() error {
-			if j.obj.Body == nil { // too large to read into memory: the server copies it
-				return j.r.Objects.Copy(ctx, j.key, failedKey, j.obj.ContentType, j.meta(why))
-			}
-			return j.r.Objects.Put(ctx, failedKey, j.obj.Body, j.obj.ContentType, j.meta(why))
-		},
-		func() error {
-			img := j.catalogImage()
-			img.Status, img.FailureReason, img.OriginalKey = catalog.StatusFailed, why, failedKey
-			err := j.r.Catalog.MarkFailed(ctx, img)
-			if errors.Is(err, catalog.ErrInvalid) {
-				// Retrying cannot fix a row the schema refuses, and the photo is already safe in failed/.
-				j.log.Error("catalog refused the failed row", "error", err.Error())
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("catalog: mark %s failed: %w", j.id, err)
-			}
-			return nil
-		},
-		func() error { return j.deleteStaging(ctx) },
+	if f, err := imagefile.Sniff(obj.Body); err == nil {
+		keys = append(keys, l.OriginalKey(id, f.Ext))
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	for _, k := range keys {
+		if err := j.r.Objects.Delete(ctx, k); err != nil {
 			return j.fail(err)
 		}
 	}
-	j.log.Warn("quarantined", "outcome", Quarantined, "reason", why, "failed_key", failedKey, "ms", ms(time.Since(j.start)))
-	j.r.Metrics.Emit(map[string]string{"Function": "resize", "Reason": f.code}, map[string]any{"id": j.id},
+	if err := j.deleteStaging(ctx, obj); err != nil {
+		return j.fail(err)
+	}
+	j.log.Warn("discarded: the upload's catalog row is gone (rolled back or deleted)", "outcome", Discarded, "upload", id)
+	return Discarded, nil
+}
+
+// quarantine moves a photo that can never be processed to the failed prefix with the reason in its metadata and
+// in the catalog, then deletes the staging copy. A photo too large to read is moved by a server-side copy, so its
+// bytes are kept too. It returns success so that Lambda does not retry a bad file.
+func (j *job) quarantine(ctx context.Context, src *source, f failure) (Outcome, error) {
+	ext := sanitizeExt(strings.ToLower(path.Ext(j.key)))
+	if info, err := imagefile.Sniff(src.obj.Body); err == nil {
+		ext = info.Ext
+	}
+	failedKey := j.r.Config.Layout.FailedKey(src.id, ext)
+	meta := j.meta(src, f.why)
+	var err error
+	if src.obj.Body == nil && src.obj.Size > 0 { // not read: too large
+		err = j.r.Objects.Copy(ctx, j.key, failedKey, src.obj.ContentType, meta)
+	} else {
+		err = j.r.Objects.Put(ctx, failedKey, src.obj.Body, src.obj.ContentType, meta)
+	}
+	if err != nil {
+		return j.fail(err)
+	}
+	img := j.row(src)
+	img.FailureReason, img.OriginalKey = f.why, failedKey
+	switch err := j.r.Catalog.MarkFailed(ctx, img); {
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, catalog.ErrConflict), errors.Is(err, catalog.ErrNotFound):
+		// Retrying cannot change the answer, and the photo is already safe in failed/ with its reason.
+		j.log.Error("the catalog refused the failed row; the photo is kept in failed/", "error", err.Error(), "failed_key", failedKey)
+	case err != nil:
+		return j.fail(fmt.Errorf("catalog: mark %s failed: %w", src.id, err))
+	}
+	if err := j.deleteStaging(ctx, src.obj); err != nil {
+		return j.fail(err)
+	}
+	j.log.Warn("quarantined", "outcome", Quarantined, "reason", f.why, "code", f.code, "failed_key", failedKey,
+		"ms", ms(time.Since(j.start)))
+	j.r.Metrics.Emit(map[string]string{"Function": "resize", "Reason": f.code}, map[string]any{"id": src.id},
 		metrics.Metric{Name: "Failures", Unit: metrics.Count, Value: 1})
 	return Quarantined, nil
 }
@@ -320,59 +385,44 @@ func (j *job) quarantine(ctx context.Context, f failure) (Outcome, error) {
 // the Lambda runtime only reports the returned error to the invoker.
 func (j *job) fail(err error) (Outcome, error) {
 	j.log.Error("resize failed; will be retried", "error", err.Error(), "ms", ms(time.Since(j.start)))
-	j.r.Metrics.Emit(map[string]string{"Function": "resize", "Reason": "transient"}, map[string]any{"id": j.id},
+	j.r.Metrics.Emit(map[string]string{"Function": "resize", "Reason": "transient"}, map[string]any{"key": j.key},
 		metrics.Metric{Name: "Failures", Unit: metrics.Count, Value: 1})
 	return "", fmt.Errorf("resize %s: %w", j.key, err)
 }
 
-// catalogImage builds the row fields known from the staged object: the metadata the upload function wrote, or
-// the key's own name for a photo uploaded by other means.
-func (j *job) catalogImage() *catalog.Image {
-	img := &catalog.Image{ID: j.id, StagingKey: j.key, Filename: catalog.FitFilename(path.Base(j.key))}
-	if j.obj != nil {
-		img.Bytes = j.obj.Size
-		if f, err := imagefile.Sniff(j.obj.Body); err == nil {
-			img.ContentType = f.ContentType // never the uploader's claim, which may be anything
-		}
-		if name, err := url.PathUnescape(j.obj.Metadata["original-filename"]); err == nil && name != "" {
-			img.Filename = catalog.FitFilename(name)
-		}
+// row builds the catalog row fields known from the staged object: the metadata the upload function wrote, or the
+// key's own name for a photo uploaded by other means.
+func (j *job) row(src *source) *catalog.Image {
+	img := &catalog.Image{ID: src.id, Origin: src.origin, Owner: src.owner, StagingKey: j.key, SourceETag: src.obj.ETag,
+		Filename: catalog.FitFilename(path.Base(j.key)), Bytes: src.obj.Size}
+	if f, err := imagefile.Sniff(src.obj.Body); err == nil {
+		img.ContentType = f.ContentType // never the uploader's claim, which may be anything
+	}
+	if name, err := url.PathUnescape(src.obj.Metadata["original-filename"]); err == nil && name != "" {
+		img.Filename = catalog.FitFilename(name)
 	}
 	return img
 }
 
-// meta is the metadata stored with an archived or quarantined original.
-func (j *job) meta(why string) map[string]string {
-	m := map[string]string{"image-id": j.id, "staging-key": url.PathEscape(j.key)}
-	if name := j.obj.Metadata["original-filename"]; name != "" {
-		m["original-filename"] = name
-	}
-	if why != "" {
-		m["failure-reason"] = url.PathEscape(why)
-	}
-	return m
-}
-
-func (j *job) logDone() {
-	res := j.result
+func (j *job) logDone(src *source, res *imageproc.Result) {
 	attrs := []any{"outcome", Processed, "source", fmt.Sprintf("%dx%d", res.Width, res.Height),
-		"bytes_in", len(j.obj.Body), "format", res.Source.Format.Name, "orientation", res.Source.Orientation,
+		"bytes_in", len(src.obj.Body), "format", res.Source.Format.Name, "orientation", res.Source.Orientation,
 		"decode_ms", ms(res.Stages.Decode), "resize_ms", ms(res.Stages.Resize), "encode_ms", ms(res.Stages.Encode)}
 	var out int
-	ds := make([]string, 0, len(res.Derivatives))
-	for _, d := range res.Derivatives {
-		out += len(d.Data)
-		ds = append(ds, fmt.Sprintf("%dx%d:%d", d.Width, d.Height, len(d.Data)))
+	ds := make([]string, 0, len(res.Outputs))
+	for _, o := range res.Outputs {
+		out += len(o.Data)
+		ds = append(ds, fmt.Sprintf("%dx%d:%d", o.Width, o.Height, len(o.Data)))
 	}
 	attrs = append(attrs, "derivatives", ds, "bytes_out", out)
-	for name, d := range j.stages {
-		attrs = append(attrs, name+"_ms", ms(d))
+	for _, s := range j.stages {
+		attrs = append(attrs, s.name+"_ms", ms(s.d))
 	}
 	attrs = append(attrs, "total_ms", ms(time.Since(j.start)))
 	j.log.Info("processed", attrs...)
 
 	ems := []metrics.Metric{
-		{Name: "BytesIn", Unit: metrics.Bytes, Value: float64(len(j.obj.Body))},
+		{Name: "BytesIn", Unit: metrics.Bytes, Value: float64(len(src.obj.Body))},
 		{Name: "BytesOut", Unit: metrics.Bytes, Value: float64(out)},
 		{Name: "Pixels", Unit: metrics.Count, Value: float64(res.Source.Pixels())},
 		{Name: "DecodeMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Decode)},
@@ -380,23 +430,12 @@ func (j *job) logDone() {
 		{Name: "EncodeMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Encode)},
 		{Name: "TotalMs", Unit: metrics.Milliseconds, Value: ms(time.Since(j.start))},
 	}
-	for _, s := range []string{"fetch", "write", "archive", "record", "cleanup"} {
-		ems = append(ems, metrics.Metric{Name: strings.ToUpper(s[:1]) + s[1:] + "Ms", Unit: metrics.Milliseconds, Value: ms(j.stages[s])})
+	for _, s := range j.stages {
+		if s.name != "process" {
+			ems = append(ems, metrics.Metric{Name: strings.ToUpper(s.name[:1]) + s.name[1:] + "Ms", Unit: metrics.Milliseconds, Value: ms(s.d)})
+		}
 	}
-	j.r.Metrics.Emit(map[string]string{"Function": "resize"}, map[string]any{"id": j.id, "key": j.key}, ems...)
+	j.r.Metrics.Emit(map[string]string{"Function": "resize"}, map[string]any{"id": src.id, "key": j.key}, ems...)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// sanitizeExt keeps a short alphanumeric extension from an untrusted key, or none.
-func sanitizeExt(ext string) string {
-	if len(ext) < 2 || len(ext) > 6 {
-		return ""
-	}
-	for _, c := range ext[1:] {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return ""
-		}
-	}
-	return ext
-}

@@ -21,7 +21,7 @@ import (
 	"github.com/imgpipe/imgpipe/internal/s3test"
 	"github.com/imgpipe/imgpipe/internal/testimage"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
-	"github.com/imgpipe/imgpipe/pkg/imageproc"
+	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
 )
@@ -39,7 +39,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	srv := s3test.Start(t, bucket)
-	store, err := catalog.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func newEnv(t *testing.T) *env {
 		Config: Config{
 			Bucket: bucket, Layout: layout.New("staging/", "derivatives/", "originals/", "failed/"),
 			ArchiveOriginals: true, MaxSourceBytes: 8 << 20,
-			Process: imageproc.Options{Widths: []int{1920, 640, 320}, JPEGQuality: 82, MaxPixels: 50_000_000},
+			Widths: []int{1920, 640, 320}, Quality: 82, MaxPixels: 50_000_000,
 		},
 		Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics: metrics.New(&emf, "ImagePipeline"),
@@ -94,18 +94,37 @@ func encodeKey(k string) string {
 	return b.String()
 }
 
-// stage puts data at key as an upload would: a key the upload function writes also gets its pending row first.
+// stage puts data at key as an upload would: a key the upload function writes also gets its pending row first, and
+// the object the metadata the upload function writes.
 func (e *env) stage(t *testing.T, key string, data []byte) {
 	t.Helper()
-	if id, upload := e.r.Config.Layout.IDFor(key, ""); upload {
-		err := e.store.Create(t.Context(), &catalog.Image{ID: id, Status: catalog.StatusPending, StagingKey: key, Filename: "IMG_0001.JPG"})
+	meta := map[string]string{"original-filename": "IMG_0001.JPG"}
+	if id, upload := e.r.Config.Layout.UploadID(key); upload {
+		err := e.store.Create(t.Context(), &catalog.Image{ID: id, Owner: "alice", StagingKey: key, Filename: "IMG_0001.JPG"})
 		if err != nil && !errors.Is(err, catalog.ErrExists) {
 			t.Fatal(err)
 		}
+		meta["image-id"] = id
 	}
-	if err := e.s3.Bucket.Put(t.Context(), key, data, "application/octet-stream", map[string]string{"original-filename": "IMG_0001.JPG"}); err != nil {
+	e.put(t, key, data, meta)
+}
+
+// put puts an object at key with no row, as the console or the CLI would.
+func (e *env) put(t *testing.T, key string, data []byte, meta map[string]string) {
+	t.Helper()
+	if err := e.s3.Bucket.Put(t.Context(), key, data, "application/octet-stream", meta); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// images lists every row.
+func (e *env) images(t *testing.T) []catalog.Image {
+	t.Helper()
+	page, _, err := e.store.List(t.Context(), catalog.Query{All: true, Limit: catalog.MaxListLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
 }
 
 func (e *env) exists(t *testing.T, key string) bool {
@@ -414,9 +433,9 @@ func TestConsoleUploadsAndEventVariants(t *testing.T) {
 			if e.exists(t, c.key) {
 				t.Fatal("staging copy left")
 			}
-			page, _, err := e.store.List(t.Context(), 10, "")
-			if err != nil || len(page) != 1 || page[0].Status != catalog.StatusReady || page[0].Filename != "IMG_0001.JPG" {
-				t.Fatalf("rows %+v %v", page, err)
+			page := e.images(t)
+			if len(page) != 1 || page[0].Status != catalog.StatusReady || page[0].Filename != "IMG_0001.JPG" {
+				t.Fatalf("rows %+v", page)
 			}
 			if !e.exists(t, "derivatives/"+page[0].ID+"/640.jpg") || !e.exists(t, "originals/"+page[0].ID+".jpg") {
 				t.Fatal("outputs missing")
@@ -538,7 +557,7 @@ func TestOverwrittenDuringProcessingIsKept(t *testing.T) {
 	if out, err := e.r.HandleRecord(t.Context(), ev.Records[0]); err != nil || out != Processed {
 		t.Fatalf("second photo: %v %v", out, err)
 	}
-	page, _, _ := e.store.List(t.Context(), 10, "")
+	page := e.images(t)
 	if len(page) != 2 || e.exists(t, key) {
 		t.Fatalf("%d rows; staging left %v", len(page), e.exists(t, key))
 	}

@@ -19,6 +19,7 @@ import (
 // Sentinel errors.
 var (
 	ErrNotFound = errors.New("storage: object not found")
+	// ErrTooLarge is what a *TooLargeError is.
 	ErrTooLarge = errors.New("storage: object larger than allowed")
 	// ErrChanged means a conditional request found a different object version than the one named (HTTP 412).
 	ErrChanged = errors.New("storage: object changed")
@@ -46,9 +47,6 @@ func NewBucket(client *s3.Client, name string) *Bucket {
 	return &Bucket{client: client, presign: s3.NewPresignClient(client), name: name}
 }
 
-// Name returns the bucket name.
-func (b *Bucket) Name() string { return b.name }
-
 // Put stores data at key. A bytes.Reader body is seekable, so the SDK can sign the payload and retry it.
 func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error {
 	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
@@ -65,8 +63,22 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType s
 	return nil
 }
 
-// Get reads a whole object. An object over maxBytes (when > 0) is refused before its body is read, so a huge file
-// dropped into staging cannot exhaust the function's memory.
+// TooLargeError is Get's answer for an object over the size limit: its body was never read, and Object holds its
+// size, ETag, content type and metadata, so the caller can still move it by a server-side copy.
+type TooLargeError struct {
+	Object *Object
+	Limit  int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("storage: %s is %d bytes, over the limit of %d", e.Object.Key, e.Object.Size, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// Get reads a whole object. An object over maxBytes (when > 0) is refused with a *TooLargeError before its body is
+// read, so a huge file dropped into staging cannot exhaust the function's memory.
 func (b *Bucket) Get(ctx context.Context, key string, maxBytes int64) (*Object, error) {
 	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
 	if err != nil {
@@ -81,7 +93,7 @@ func (b *Bucket) Get(ctx context.Context, key string, maxBytes int64) (*Object, 
 		Metadata:    out.Metadata,
 	}
 	if maxBytes > 0 && obj.Size > maxBytes {
-		return obj, fmt.Errorf("get %s: %d bytes: %w", key, obj.Size, ErrTooLarge)
+		return nil, &TooLargeError{Object: obj, Limit: maxBytes}
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, obj.Size))
 	if _, err := io.Copy(buf, out.Body); err != nil {
@@ -177,4 +189,30 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// ObjectInfo is one entry of a listing.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	ETag         string
+	LastModified time.Time
+}
+
+// List returns every object under prefix, following continuation tokens. The sweep lists the staging prefix with
+// it, which holds only what is waiting to be processed.
+func (b *Bucket) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	var out []ObjectInfo
+	p := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", prefix, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, ObjectInfo{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag),
+				LastModified: aws.ToTime(o.LastModified)})
+		}
+	}
+	return out, nil
 }
