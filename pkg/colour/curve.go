@@ -17,9 +17,9 @@ const maxCurveEntries = 65536
 
 // curve is a one-dimensional tone curve on [0, 1].
 type curve struct {
-	kind   int       // curveIdentity, curveTable, curveParam
-	table  []uint16  // curveTable: samples spread evenly over [0, 1]
-	fn     int       // curveParam: ICC function type 0-4
+	kind   int        // curveIdentity, curveTable, curveParam
+	table  []uint16   // curveTable: samples spread evenly over [0, 1]
+	fn     int        // curveParam: ICC function type 0-4
 	params [7]float64 // g, a, b, c, d, e, f
 }
 

@@ -21,15 +21,15 @@ const maxGridValues = 1 << 23
 // B curves. lut8Type and lut16Type map onto it as matrix-free input tables, CLUT and output tables, plus
 // the 3x3 matrix that lcms applies first when there are three inputs.
 type lut struct {
-	in, out  int
-	legacy   bool     // lut16Type: a Lab PCS uses the v2 encoding, 0xFF00 for L* = 100
-	preMat   *mat3    // mft1/mft2 matrix, applied before the input tables
-	aCurves  []*curve // one per input, may be nil
-	clut     *clut
-	mCurves  []*curve // one per output, may be nil
-	matrix   *mat3    // 'mAB ' matrix with offset
-	offset   [3]float64
-	bCurves  []*curve // one per output, may be nil
+	in, out int
+	legacy  bool     // lut16Type: a Lab PCS uses the v2 encoding, 0xFF00 for L* = 100
+	preMat  *mat3    // mft1/mft2 matrix, applied before the input tables
+	aCurves []*curve // one per input, may be nil
+	clut    *clut
+	mCurves []*curve // one per output, may be nil
+	matrix  *mat3    // 'mAB ' matrix with offset
+	offset  [3]float64
+	bCurves []*curve // one per output, may be nil
 }
 
 // clut is a sampled grid with 16-bit values normalised to [0, 1].
