@@ -75,44 +75,94 @@ func clamp16(v int64) uint16 {
 	return uint16(v)
 }
 
-// grid is a profile linked to sRGB and sampled on n points per device axis: sRGB values in 8.8 fixed point
-// (255 << 8 = 1), three per node, the last device channel varying fastest.
+// grid is a profile linked to sRGB and sampled on a grid of device values, the last axis varying fastest. Each
+// node holds linear-light sRGB, 65535 = 1, before clipping: the sRGB encoding and the gamut clip are applied
+// after interpolation, as the float pipeline applies them after the profile's own interpolation. (Interpolating
+// encoded values instead is off by up to 20 8-bit steps next to the gamut boundary, where a clipped channel
+// rises from 0 along the steep start of the sRGB curve between two nodes.)
+//
+// When the profile is a LUT with input curves, the grid lives in the coordinates after those curves, with its
+// nodes on the CLUT's own nodes (every one, or every half or quarter cell): the profile's piecewise-linear
+// interpolation is then reproduced exactly, the curves are applied per channel by table, and only the smooth
+// part after the CLUT is approximated. A grid over raw device values cuts across the CLUT's cells, which costs
+// up to 7 steps on ghostscript's default CMYK profile.
 type grid struct {
-	in, n  int
-	data   []uint16
+	in     int
+	n      [maxIn]int
+	data   []int32
 	stride [maxIn]int
-	idx8   [256]int32 // grid cell of each 8-bit value (0..n-2)
-	frac8  [256]int32 // position inside the cell, 16 bits (65536 = the next node)
+	idx8   [maxIn][256]int32    // grid cell of each 8-bit value (0..n-2)
+	frac8  [maxIn][256]int32    // position inside the cell, 16 bits (65536 = the next node)
+	pre    [maxIn]*[4097]uint16 // grid coordinate (65535 = 1) every 16 steps of a 16-bit value; nil: the value
+	enc    *[65536]uint8
 }
 
-// sampleGrid evaluates the model at every node. It is the expensive part of building a transform (36k nodes for
-// RGB, 84k for CMYK, about a microsecond each), which is why transforms are cached.
-func sampleGrid(md *model, in, n int) *grid {
-	g := &grid{in: in, n: n}
+// sampleGrid evaluates the model at every node. It is the expensive part of building a transform (up to 36k
+// nodes for RGB and 84k for CMYK, about half a microsecond each), which is why transforms are cached.
+func sampleGrid(md *model, in, target int) *grid {
+	g := &grid{in: in, enc: encode8()}
+	l := md.p.lut
+	split := l != nil && l.splittable()
+	for i := 0; i < in; i++ {
+		g.n[i] = target
+		if split {
+			g.n[i] = alignedGrid(l.clut.grid[i], target)
+		}
+	}
 	size := 3
 	for i := in - 1; i >= 0; i-- {
 		g.stride[i] = size
-		size *= n
+		size *= g.n[i]
 	}
-	g.data = make([]uint16, size)
+	g.data = make([]int32, size)
 	dev := make([]float64, in)
-	var idx [maxIn]int
 	for node := 0; node < size/3; node++ {
 		rem := node
 		for i := in - 1; i >= 0; i-- {
-			idx[i] = rem % n
-			rem /= n
-			dev[i] = float64(idx[i]) / float64(n-1)
+			dev[i] = float64(rem%g.n[i]) / float64(g.n[i]-1)
+			rem /= g.n[i]
 		}
-		o := md.encoded(dev)
+		o := md.linearFrom(dev, split)
 		for k := 0; k < 3; k++ {
-			g.data[3*node+k] = uint16(math.Round(o[k] * 65280))
+			v := o[k] * 65535
+			if !(v > -1<<24) { // also NaN from a degenerate profile
+				v = -1 << 24
+			} else if v > 1<<24 {
+				v = 1 << 24
+			}
+			g.data[3*node+k] = int32(math.Round(v))
 		}
 	}
-	for v := 0; v < 256; v++ {
-		g.idx8[v], g.frac8[v] = cell16(uint32(v)*257, n)
+	for i := 0; i < in; i++ {
+		coord := func(v float64) uint32 { return uint32(math.Round(v * 65535)) }
+		if split {
+			c := l.aCurves[i]
+			coord = func(v float64) uint32 { return uint32(math.Round(65535 * clamp01(c.eval(v)))) }
+			pre := new([4097]uint16)
+			for j := range pre {
+				pre[j] = uint16(coord(math.Min(1, float64(j)*16/65535)))
+			}
+			g.pre[i] = pre
+		}
+		for v := 0; v < 256; v++ {
+			g.idx8[i][v], g.frac8[i][v] = cell16(coord(float64(v)/255), g.n[i])
+		}
 	}
 	return g
+}
+
+// alignedGrid returns the largest grid of at most target points whose nodes include all of a CLUT's clutPoints,
+// or clutPoints itself when that is already larger than target (but not much: a huge CLUT is sampled off-node
+// rather than copied at its size).
+func alignedGrid(clutPoints, target int) int {
+	n := clutPoints
+	for k := 2; (clutPoints-1)*k+1 <= target; k++ {
+		n = (clutPoints-1)*k + 1
+	}
+	if n > target+target/2 {
+		return target
+	}
+	return n
 }
 
 // cell16 splits a 16-bit value into a grid cell and a 16-bit fraction. The top value lands at fraction 65536 of
@@ -127,7 +177,7 @@ func cell16(v uint32, n int) (int32, int32) {
 }
 
 // tetra interpolates the three axes starting at base, with fractions fx, fy, fz (65536 = 1) along strides
-// X, Y, Z, and returns 8.8 fixed-point values. The tetrahedra are lcms' TetrahedralInterp16.
+// X, Y, Z. The tetrahedra are lcms' TetrahedralInterp16.
 func (g *grid) tetra(base int, fx, fy, fz int64, X, Y, Z int) (int64, int64, int64) {
 	d := g.data[base : base+X+Y+Z+3]
 	var o [3]int64
@@ -153,39 +203,26 @@ func (g *grid) tetra(base int, fx, fy, fz int64, X, Y, Z int) (int64, int64, int
 	return o[0], o[1], o[2]
 }
 
-// to8 rounds an 8.8 fixed-point value to 8 bits.
-func to8(v int64) uint8 {
-	v = (v + 128) >> 8
-	if v < 0 {
-		return 0
-	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
-}
-
 // rgb converts one RGB pixel given as grid cells and fractions.
 func (g *grid) rgb(ir, ig, ib int32, fr, fg, fb int64) (uint8, uint8, uint8) {
 	X, Y, Z := g.stride[0], g.stride[1], g.stride[2]
 	r, gg, b := g.tetra(int(ir)*X+int(ig)*Y+int(ib)*Z, fr, fg, fb, X, Y, Z)
-	return to8(r), to8(gg), to8(b)
+	return g.enc[clamp16(r)], g.enc[clamp16(gg)], g.enc[clamp16(b)]
 }
 
 // cmyk converts one CMYK pixel: tetrahedral over M, Y, K in the two C slices around c, then linear along C, as
 // lcms' Eval4Inputs does.
 func (g *grid) cmyk(c, m, y, k uint8) (uint8, uint8, uint8) {
 	C, X, Y, Z := g.stride[0], g.stride[1], g.stride[2], g.stride[3]
-	base := int(g.idx8[c])*C + int(g.idx8[m])*X + int(g.idx8[y])*Y + int(g.idx8[k])*Z
-	fm, fy, fk := int64(g.frac8[m]), int64(g.frac8[y]), int64(g.frac8[k])
-	r0, g0, b0 := g.tetra(base, fm, fy, fk, X, Y, Z)
-	fc := int64(g.frac8[c])
-	if fc == 0 {
-		return to8(r0), to8(g0), to8(b0)
+	base := int(g.idx8[0][c])*C + int(g.idx8[1][m])*X + int(g.idx8[2][y])*Y + int(g.idx8[3][k])*Z
+	fm, fy, fk := int64(g.frac8[1][m]), int64(g.frac8[2][y]), int64(g.frac8[3][k])
+	r, gg, b := g.tetra(base, fm, fy, fk, X, Y, Z)
+	if fc := int64(g.frac8[0][c]); fc != 0 {
+		r1, g1, b1 := g.tetra(base+C, fm, fy, fk, X, Y, Z)
+		const half = 1 << 15
+		r, gg, b = r+((r1-r)*fc+half)>>16, gg+((g1-gg)*fc+half)>>16, b+((b1-b)*fc+half)>>16
 	}
-	r1, g1, b1 := g.tetra(base+C, fm, fy, fk, X, Y, Z)
-	const half = 1 << 15
-	return to8(r0 + ((r1-r0)*fc+half)>>16), to8(g0 + ((g1-g0)*fc+half)>>16), to8(b0 + ((b1-b0)*fc+half)>>16)
+	return g.enc[clamp16(r)], g.enc[clamp16(gg)], g.enc[clamp16(b)]
 }
 
 // rgbRow converts interleaved 8-bit RGB in place.
@@ -202,8 +239,8 @@ func (t *Transform) rgbRow(px []uint8) {
 		g := t.grid
 		for i := 0; i+2 < len(px); i += 3 {
 			p := px[i : i+3 : i+3]
-			p[0], p[1], p[2] = g.rgb(g.idx8[p[0]], g.idx8[p[1]], g.idx8[p[2]],
-				int64(g.frac8[p[0]]), int64(g.frac8[p[1]]), int64(g.frac8[p[2]]))
+			p[0], p[1], p[2] = g.rgb(g.idx8[0][p[0]], g.idx8[1][p[1]], g.idx8[2][p[2]],
+				int64(g.frac8[0][p[0]]), int64(g.frac8[1][p[1]]), int64(g.frac8[2][p[2]]))
 		}
 	}
 }
@@ -216,12 +253,23 @@ func (t *Transform) rgb16(r, g, b uint16) (uint8, uint8, uint8) {
 		return s.px(lin16(&s.lin16[0], r), lin16(&s.lin16[1], g), lin16(&s.lin16[2], b))
 	case t.grid != nil:
 		gr := t.grid
-		ir, fr := cell16(uint32(r), gr.n)
-		ig, fg := cell16(uint32(g), gr.n)
-		ib, fb := cell16(uint32(b), gr.n)
+		ir, fr := gr.cell(0, r)
+		ig, fg := gr.cell(1, g)
+		ib, fb := gr.cell(2, b)
 		return gr.rgb(ir, ig, ib, int64(fr), int64(fg), int64(fb))
 	}
 	return uint8((uint32(r)*255 + 32767) / 65535), uint8((uint32(g)*255 + 32767) / 65535), uint8((uint32(b)*255 + 32767) / 65535)
+}
+
+// cell places a 16-bit device value on axis i.
+func (g *grid) cell(i int, v uint16) (int32, int32) {
+	u := uint32(v)
+	if pre := g.pre[i]; pre != nil {
+		j, f := v>>4, uint32(v&15)
+		a, b := uint32(pre[j]), uint32(pre[j+1])
+		u = (a*(16-f) + b*f + 8) >> 4
+	}
+	return cell16(u, g.n[i])
 }
 
 func lin16(t *[4097]int32, v uint16) int64 {
@@ -238,4 +286,16 @@ func (t *Transform) gray16to8(v uint16) uint8 {
 	i, f := v>>4, int64(v&15)
 	a, b := int64(t.gray16[i]), int64(t.gray16[i+1])
 	return to8(a + ((b-a)*f+8)>>4)
+}
+
+// to8 rounds an 8.8 fixed-point value to 8 bits.
+func to8(v int64) uint8 {
+	v = (v + 128) >> 8
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
 }

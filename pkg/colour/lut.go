@@ -244,6 +244,12 @@ func decodeMAB(raw []byte, in, out int) (*lut, error) {
 	return l, nil
 }
 
+// splittable reports whether the LUT can be evaluated in two parts, input curves then the rest, which lets a
+// transform put its sampling grid on the CLUT's own nodes.
+func (l *lut) splittable() bool {
+	return l.preMat == nil && l.clut != nil && len(l.aCurves) == l.in
+}
+
 // newCLUT allocates a CLUT after checking that its size is sane.
 func newCLUT(in, out int, grid [maxIn]int) (*clut, error) {
 	c := &clut{in: in, out: out, grid: grid}
@@ -262,16 +268,19 @@ func newCLUT(in, out int, grid [maxIn]int) (*clut, error) {
 	return c, nil
 }
 
-// eval runs the LUT on device values in [0, 1] and returns the normalised PCS values.
-func (l *lut) eval(dev []float64) [3]float64 {
+// eval runs the LUT on device values in [0, 1] and returns the normalised PCS values. With skipA, dev is taken as
+// already through the input curves: a transform samples the rest of the LUT on the CLUT's own grid coordinates.
+func (l *lut) eval(dev []float64, skipA bool) [3]float64 {
 	var v [maxIn]float64
 	copy(v[:], dev)
-	if l.preMat != nil {
-		r := l.preMat.apply([3]float64{v[0], v[1], v[2]})
-		v[0], v[1], v[2] = r[0], r[1], r[2]
-	}
-	for i, c := range l.aCurves {
-		v[i] = c.eval(v[i])
+	if !skipA {
+		if l.preMat != nil {
+			r := l.preMat.apply([3]float64{v[0], v[1], v[2]})
+			v[0], v[1], v[2] = r[0], r[1], r[2]
+		}
+		for i, c := range l.aCurves {
+			v[i] = c.eval(v[i])
+		}
 	}
 	var o [3]float64
 	if l.clut != nil {

@@ -13,9 +13,12 @@ var perceptualBlack = [3]float64{0.00336, 0.0034731, 0.00287}
 const maxEncodeableXYZ = 65535.0 / 32768
 
 // toXYZ evaluates the profile's perceptual device-to-PCS conversion and returns D50 XYZ with white at Y = 1.
-func (p *Profile) toXYZ(dev []float64) [3]float64 {
+func (p *Profile) toXYZ(dev []float64) [3]float64 { return p.pcsXYZ(dev, false) }
+
+// pcsXYZ is toXYZ, with skipA as in lut.eval.
+func (p *Profile) pcsXYZ(dev []float64, skipA bool) [3]float64 {
 	if p.lut != nil {
-		v := p.lut.eval(dev)
+		v := p.lut.eval(dev, skipA)
 		if p.pcs == sigXYZ {
 			return [3]float64{v[0] * maxEncodeableXYZ, v[1] * maxEncodeableXYZ, v[2] * maxEncodeableXYZ}
 		}
@@ -86,8 +89,11 @@ func newModel(p *Profile) *model {
 }
 
 // linear returns the linear-light sRGB value of a device colour, unclipped.
-func (m *model) linear(dev []float64) [3]float64 {
-	v := m.p.toXYZ(dev)
+func (m *model) linear(dev []float64) [3]float64 { return m.linearFrom(dev, false) }
+
+// linearFrom is linear, with skipA as in lut.eval.
+func (m *model) linearFrom(dev []float64, skipA bool) [3]float64 {
+	v := m.p.pcsXYZ(dev, skipA)
 	for i := range v {
 		v[i] = v[i]*m.scale[i] + m.shift[i]
 	}
