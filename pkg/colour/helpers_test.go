@@ -186,3 +186,5 @@ func displayP3() []byte {
 	m, _ := rgbToXYZD50(0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290)
 	return matrixProfile(m, srgbCurve)
 }
+
+func readFileIfExists(path string) ([]byte, error) { return os.ReadFile(path) }
