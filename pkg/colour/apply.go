@@ -125,22 +125,56 @@ func applyYCbCr(t *Transform, m *image.YCbCr) *image.YCbCr {
 		dst = image.NewYCbCr(m.Rect, image.YCbCrSubsampleRatio444)
 	}
 	w := m.Rect.Dx()
+	if w == 0 {
+		return dst
+	}
+	// Chroma column of each pixel relative to the row's first, the same on every row.
+	cx := make([]int32, w)
+	c0 := m.COffset(m.Rect.Min.X, m.Rect.Min.Y)
+	for x := range cx {
+		cx[x] = int32(m.COffset(m.Rect.Min.X+x, m.Rect.Min.Y) - c0)
+	}
 	row := make([]uint8, 3*w)
 	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
-		yi := m.YOffset(m.Rect.Min.X, y)
-		for x := 0; x < w; x++ {
-			ci := m.COffset(m.Rect.Min.X+x, y)
-			row[3*x], row[3*x+1], row[3*x+2] = color.YCbCrToRGB(m.Y[yi+x], m.Cb[ci], m.Cr[ci])
+		yi, ci := m.YOffset(m.Rect.Min.X, y), m.COffset(m.Rect.Min.X, y)
+		ys := m.Y[yi : yi+w]
+		cb, cr := m.Cb[ci:], m.Cr[ci:]
+		for x, yy := range ys {
+			c := int(cx[x])
+			p := row[3*x : 3*x+3 : 3*x+3]
+			p[0], p[1], p[2] = ycbcrToRGB(yy, cb[c], cr[c])
 		}
 		t.rgbRow(row)
-		di := dst.YOffset(dst.Rect.Min.X, y)
-		ci := dst.COffset(dst.Rect.Min.X, y)
-		dy, dcb, dcr := dst.Y[di:di+w], dst.Cb[ci:ci+w], dst.Cr[ci:ci+w]
-		for x := 0; x < w; x++ {
-			dy[x], dcb[x], dcr[x] = color.RGBToYCbCr(row[3*x], row[3*x+1], row[3*x+2])
+		di, dc := dst.YOffset(dst.Rect.Min.X, y), dst.COffset(dst.Rect.Min.X, y)
+		dy, dcb, dcr := dst.Y[di:di+w], dst.Cb[dc:dc+w], dst.Cr[dc:dc+w]
+		for x := range dy { // rgbToYCbCr, inlined by hand: it is over the compiler's budget
+			p := row[3*x : 3*x+3 : 3*x+3]
+			r1, g1, b1 := int32(p[0]), int32(p[1]), int32(p[2])
+			dy[x] = uint8((19595*r1 + 38470*g1 + 7471*b1 + 1<<15) >> 16)
+			dcb[x] = uint8(min(max(-11056*r1-21712*g1+32768*b1+257<<15, 0), 0xFFFFFF) >> 16)
+			dcr[x] = uint8(min(max(32768*r1-27440*g1-5328*b1+257<<15, 0), 0xFFFFFF) >> 16)
 		}
 	}
 	return dst
+}
+
+// ycbcrToRGB is color.YCbCrToRGB, bit for bit, written with min and max so that it inlines.
+func ycbcrToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
+	yy := int32(y) * 0x10101
+	b1, r1 := int32(cb)-128, int32(cr)-128
+	r := yy + 91881*r1
+	g := yy - 22554*b1 - 46802*r1
+	b := yy + 116130*b1
+	return uint8(min(max(r, 0), 0xFFFFFF) >> 16), uint8(min(max(g, 0), 0xFFFFFF) >> 16), uint8(min(max(b, 0), 0xFFFFFF) >> 16)
+}
+
+// rgbToYCbCr is color.RGBToYCbCr, bit for bit, likewise.
+func rgbToYCbCr(r, g, b uint8) (uint8, uint8, uint8) {
+	r1, g1, b1 := int32(r), int32(g), int32(b)
+	y := (19595*r1 + 38470*g1 + 7471*b1 + 1<<15) >> 16
+	cb := -11056*r1 - 21712*g1 + 32768*b1 + 257<<15
+	cr := 32768*r1 - 27440*g1 - 5328*b1 + 257<<15
+	return uint8(y), uint8(min(max(cb, 0), 0xFFFFFF) >> 16), uint8(min(max(cr, 0), 0xFFFFFF) >> 16)
 }
 
 func applyNRGBA(t *Transform, m *image.NRGBA) {

@@ -317,3 +317,18 @@ func typeName(v any) string {
 	}
 	return "other"
 }
+
+// TestYCbCrArithmetic checks the inlined conversions against image/color's for every input.
+func TestYCbCrArithmetic(t *testing.T) {
+	for i := 0; i < 1<<24; i++ {
+		a, b, c := uint8(i>>16), uint8(i>>8), uint8(i)
+		r, g, bl := ycbcrToRGB(a, b, c)
+		if r2, g2, b2 := color.YCbCrToRGB(a, b, c); r != r2 || g != g2 || bl != b2 {
+			t.Fatalf("ycbcrToRGB(%d, %d, %d) = %d %d %d, want %d %d %d", a, b, c, r, g, bl, r2, g2, b2)
+		}
+		y, cb, cr := rgbToYCbCr(a, b, c)
+		if y2, cb2, cr2 := color.RGBToYCbCr(a, b, c); y != y2 || cb != cb2 || cr != cr2 {
+			t.Fatalf("rgbToYCbCr(%d, %d, %d) = %d %d %d, want %d %d %d", a, b, c, y, cb, cr, y2, cb2, cr2)
+		}
+	}
+}

@@ -55,6 +55,25 @@ func newShaper(p *Profile, md *model) *shaper {
 	return s
 }
 
+// row converts interleaved 8-bit RGB in place. The matrix is held in locals so that the loop runs from
+// registers; this loop is most of the cost of converting a photo.
+func (s *shaper) row(px []uint8) {
+	m := &s.m
+	m00, m01, m02 := m[0][0], m[0][1], m[0][2]
+	m10, m11, m12 := m[1][0], m[1][1], m[1][2]
+	m20, m21, m22 := m[2][0], m[2][1], m[2][2]
+	const half = 1 << 15
+	o0, o1, o2 := s.off[0]+half, s.off[1]+half, s.off[2]+half
+	l0, l1, l2, enc := &s.lin8[0], &s.lin8[1], &s.lin8[2], s.enc
+	for i := 0; i+2 < len(px); i += 3 {
+		p := px[i : i+3 : i+3]
+		r, g, b := int64(l0[p[0]]), int64(l1[p[1]]), int64(l2[p[2]])
+		p[0] = enc[uint16(min(max((m00*r+m01*g+m02*b+o0)>>16, 0), 65535))]
+		p[1] = enc[uint16(min(max((m10*r+m11*g+m12*b+o1)>>16, 0), 65535))]
+		p[2] = enc[uint16(min(max((m20*r+m21*g+m22*b+o2)>>16, 0), 65535))]
+	}
+}
+
 // px converts one pixel given as linear light.
 func (s *shaper) px(r, g, b int64) (uint8, uint8, uint8) {
 	m := &s.m
@@ -65,15 +84,7 @@ func (s *shaper) px(r, g, b int64) (uint8, uint8, uint8) {
 	return s.enc[clamp16(x)], s.enc[clamp16(y)], s.enc[clamp16(z)]
 }
 
-func clamp16(v int64) uint16 {
-	if v < 0 {
-		return 0
-	}
-	if v > 65535 {
-		return 65535
-	}
-	return uint16(v)
-}
+func clamp16(v int64) uint16 { return uint16(min(max(v, 0), 65535)) }
 
 // grid is a profile linked to sRGB and sampled on a grid of device values, the last axis varying fastest. Each
 // node holds linear-light sRGB, 65535 = 1, before clipping: the sRGB encoding and the gamut clip are applied
@@ -176,38 +187,58 @@ func cell16(v uint32, n int) (int32, int32) {
 	return i, int32(int64(pos) - int64(i)<<16)
 }
 
-// tetra interpolates the three axes starting at base, with fractions fx, fy, fz (65536 = 1) along strides
-// X, Y, Z. The tetrahedra are lcms' TetrahedralInterp16.
-func (g *grid) tetra(base int, fx, fy, fz int64, X, Y, Z int) (int64, int64, int64) {
-	d := g.data[base : base+X+Y+Z+3]
-	var o [3]int64
-	for k := 0; k < 3; k++ {
-		c0 := int64(d[k])
-		var c1, c2, c3 int64
-		switch {
-		case fx >= fy && fy >= fz:
-			c1, c2, c3 = int64(d[X+k])-c0, int64(d[X+Y+k])-int64(d[X+k]), int64(d[X+Y+Z+k])-int64(d[X+Y+k])
-		case fx >= fz && fz >= fy:
-			c1, c2, c3 = int64(d[X+k])-c0, int64(d[X+Y+Z+k])-int64(d[X+Z+k]), int64(d[X+Z+k])-int64(d[X+k])
-		case fz >= fx && fx >= fy:
-			c1, c2, c3 = int64(d[X+Z+k])-int64(d[Z+k]), int64(d[X+Y+Z+k])-int64(d[X+Z+k]), int64(d[Z+k])-c0
-		case fy >= fx && fx >= fz:
-			c1, c2, c3 = int64(d[X+Y+k])-int64(d[Y+k]), int64(d[Y+k])-c0, int64(d[X+Y+Z+k])-int64(d[X+Y+k])
-		case fy >= fz && fz >= fx:
-			c1, c2, c3 = int64(d[X+Y+Z+k])-int64(d[Y+Z+k]), int64(d[Y+k])-c0, int64(d[Y+Z+k])-int64(d[Y+k])
-		default:
-			c1, c2, c3 = int64(d[X+Y+Z+k])-int64(d[Y+Z+k]), int64(d[Y+Z+k])-int64(d[Z+k]), int64(d[Z+k])-c0
-		}
-		o[k] = c0 + (c1*fx+c2*fy+c3*fz+1<<15)>>16
+// corners picks the tetrahedron of the cube that holds fractions fx, fy, fz (65536 = 1) along strides X, Y, Z:
+// the offsets of its two inner corners and the fractions sorted in decreasing order. Going from the base corner
+// along the axis of the largest fraction, then the next, to the far corner walks that tetrahedron's edges;
+// this is lcms' six-case TetrahedralInterp16 with the case analysis done once per pixel instead of per channel.
+func corners(fx, fy, fz int64, X, Y, Z int) (v1, v2 int, f1, f2, f3 int64) {
+	switch {
+	case fx >= fy && fy >= fz:
+		return X, X + Y, fx, fy, fz
+	case fx >= fz && fz >= fy:
+		return X, X + Z, fx, fz, fy
+	case fz >= fx && fx >= fy:
+		return Z, X + Z, fz, fx, fy
+	case fy >= fx && fx >= fz:
+		return Y, X + Y, fy, fx, fz
+	case fy >= fz && fz >= fx:
+		return Y, Y + Z, fy, fz, fx
+	default:
+		return Z, Y + Z, fz, fy, fx
 	}
-	return o[0], o[1], o[2]
+}
+
+// tetra interpolates at base, one tetrahedron found by corners, in linear light.
+func (g *grid) tetra(base, v1, v2, v3 int, f1, f2, f3 int64) (int64, int64, int64) {
+	d := g.data[base : base+v3+3 : base+v3+3]
+	a, b, c := d[v1:v1+3:v1+3], d[v2:v2+3:v2+3], d[v3:v3+3:v3+3]
+	const half = 1 << 15
+	r := int64(d[0]) + ((int64(a[0])-int64(d[0]))*f1+(int64(b[0])-int64(a[0]))*f2+(int64(c[0])-int64(b[0]))*f3+half)>>16
+	gg := int64(d[1]) + ((int64(a[1])-int64(d[1]))*f1+(int64(b[1])-int64(a[1]))*f2+(int64(c[1])-int64(b[1]))*f3+half)>>16
+	bl := int64(d[2]) + ((int64(a[2])-int64(d[2]))*f1+(int64(b[2])-int64(a[2]))*f2+(int64(c[2])-int64(b[2]))*f3+half)>>16
+	return r, gg, bl
 }
 
 // rgb converts one RGB pixel given as grid cells and fractions.
 func (g *grid) rgb(ir, ig, ib int32, fr, fg, fb int64) (uint8, uint8, uint8) {
 	X, Y, Z := g.stride[0], g.stride[1], g.stride[2]
-	r, gg, b := g.tetra(int(ir)*X+int(ig)*Y+int(ib)*Z, fr, fg, fb, X, Y, Z)
+	v1, v2, f1, f2, f3 := corners(fr, fg, fb, X, Y, Z)
+	r, gg, b := g.tetra(int(ir)*X+int(ig)*Y+int(ib)*Z, v1, v2, X+Y+Z, f1, f2, f3)
 	return g.enc[clamp16(r)], g.enc[clamp16(gg)], g.enc[clamp16(b)]
+}
+
+// row converts interleaved 8-bit RGB in place.
+func (g *grid) row(px []uint8) {
+	X, Y, Z := g.stride[0], g.stride[1], g.stride[2]
+	i0, i1, i2 := &g.idx8[0], &g.idx8[1], &g.idx8[2]
+	f0, f1, f2 := &g.frac8[0], &g.frac8[1], &g.frac8[2]
+	enc := g.enc
+	for i := 0; i+2 < len(px); i += 3 {
+		p := px[i : i+3 : i+3]
+		v1, v2, a, b, c := corners(int64(f0[p[0]]), int64(f1[p[1]]), int64(f2[p[2]]), X, Y, Z)
+		r, gg, bl := g.tetra(int(i0[p[0]])*X+int(i1[p[1]])*Y+int(i2[p[2]])*Z, v1, v2, X+Y+Z, a, b, c)
+		p[0], p[1], p[2] = enc[clamp16(r)], enc[clamp16(gg)], enc[clamp16(bl)]
+	}
 }
 
 // cmyk converts one CMYK pixel: tetrahedral over M, Y, K in the two C slices around c, then linear along C, as
@@ -215,10 +246,10 @@ func (g *grid) rgb(ir, ig, ib int32, fr, fg, fb int64) (uint8, uint8, uint8) {
 func (g *grid) cmyk(c, m, y, k uint8) (uint8, uint8, uint8) {
 	C, X, Y, Z := g.stride[0], g.stride[1], g.stride[2], g.stride[3]
 	base := int(g.idx8[0][c])*C + int(g.idx8[1][m])*X + int(g.idx8[2][y])*Y + int(g.idx8[3][k])*Z
-	fm, fy, fk := int64(g.frac8[1][m]), int64(g.frac8[2][y]), int64(g.frac8[3][k])
-	r, gg, b := g.tetra(base, fm, fy, fk, X, Y, Z)
+	v1, v2, f1, f2, f3 := corners(int64(g.frac8[1][m]), int64(g.frac8[2][y]), int64(g.frac8[3][k]), X, Y, Z)
+	r, gg, b := g.tetra(base, v1, v2, X+Y+Z, f1, f2, f3)
 	if fc := int64(g.frac8[0][c]); fc != 0 {
-		r1, g1, b1 := g.tetra(base+C, fm, fy, fk, X, Y, Z)
+		r1, g1, b1 := g.tetra(base+C, v1, v2, X+Y+Z, f1, f2, f3)
 		const half = 1 << 15
 		r, gg, b = r+((r1-r)*fc+half)>>16, gg+((g1-gg)*fc+half)>>16, b+((b1-b)*fc+half)>>16
 	}
@@ -230,18 +261,9 @@ func (t *Transform) rgbRow(px []uint8) {
 	switch {
 	case t.identity:
 	case t.shaper != nil:
-		s := t.shaper
-		for i := 0; i+2 < len(px); i += 3 {
-			p := px[i : i+3 : i+3]
-			p[0], p[1], p[2] = s.px(int64(s.lin8[0][p[0]]), int64(s.lin8[1][p[1]]), int64(s.lin8[2][p[2]]))
-		}
+		t.shaper.row(px)
 	case t.grid != nil:
-		g := t.grid
-		for i := 0; i+2 < len(px); i += 3 {
-			p := px[i : i+3 : i+3]
-			p[0], p[1], p[2] = g.rgb(g.idx8[0][p[0]], g.idx8[1][p[1]], g.idx8[2][p[2]],
-				int64(g.frac8[0][p[0]]), int64(g.frac8[1][p[1]]), int64(g.frac8[2][p[2]]))
-		}
+		t.grid.row(px)
 	}
 }
 
