@@ -17,7 +17,8 @@ import (
 //   - anything else is drawn into an *image.NRGBA first.
 //
 // An RGB profile applies to every layout but CMYK (on gray pixels, through its neutral axis); a gray profile
-// only to gray pixels, and a CMYK profile only to *image.CMYK. Other pairings return ErrMismatch. An identity
+// only to gray pixels, and a CMYK profile only to *image.CMYK. Gray stays gray: a gray profile whose white is
+// tinted (a LUT with a* or b* off zero, as in sepia test profiles) gives the luminance of its colour. Other pairings return ErrMismatch. An identity
 // transform returns img unchanged. The caller must not use img after a successful Apply.
 func (t *Transform) Apply(img image.Image) (image.Image, error) {
 	if t.identity {
