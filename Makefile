@@ -1,6 +1,6 @@
 # The front door: `make run` runs the whole pipeline locally, `make test` runs the tests. `make help` lists the rest.
 SHELL := bash
-FUNCTIONS := upload resize
+FUNCTIONS := upload resize authorizer
 GO ?= go
 STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
@@ -9,13 +9,17 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 # cfn-lint from PATH, else through whichever python3 has the cfnlint package (pip install cfn-lint).
 CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())')
 
-.PHONY: help run test test-mysql e2e bench build package lint deploy smoke smoke-local clean
+.PHONY: help run token test test-mysql e2e bench build package lint deploy smoke smoke-local clean
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 run: ## Run the whole pipeline on 127.0.0.1 (API :8080, S3 :9000, data in ./data); no cloud, no Docker
 	$(GO) run ./cmd/imgpipe-local -data data
+
+USER ?= local-user
+token: ## Print a bearer token for the local stack (USER=alice, ADMIN=1 for the admin group)
+	@$(GO) run ./cmd/imgpipe-local -data data token $(USER) $(if $(ADMIN),-admin,)
 
 test: ## Run the tests (the MySQL suite too when CATALOG_TEST_MYSQL_DSN is set; .ci/run sets it)
 	$(GO) test -count=1 ./...

@@ -31,6 +31,9 @@ import (
 
 const bucket = "images"
 
+// e2eUser is the signed-in user of the test's requests; an administrator, so the console photos show in its list.
+const e2eUser = "e2e-user"
+
 var (
 	buildOnce            sync.Once
 	uploadBin, resizeBin string
@@ -187,8 +190,10 @@ func restUpload(body []byte, contentType string) map[string]any {
 		"resource": "/images", "path": "/images", "httpMethod": "POST",
 		"headers":           map[string]string{"Content-Type": contentType, "Host": "api.example"},
 		"multiValueHeaders": map[string][]string{"Content-Type": {contentType}, "Host": {"api.example"}},
-		"requestContext":    map[string]any{"stage": "v1", "httpMethod": "POST", "path": "/v1/images", "requestId": "e2e"},
-		"body":              base64.StdEncoding.EncodeToString(body), "isBase64Encoded": true,
+		"requestContext": map[string]any{"stage": "v1", "httpMethod": "POST", "path": "/v1/images", "requestId": "e2e",
+			// What the REST API's Cognito user pool authorizer passes on for a signed-in user.
+			"authorizer": map[string]any{"claims": map[string]any{"sub": e2eUser, "cognito:groups": "admin"}}},
+		"body": base64.StdEncoding.EncodeToString(body), "isBase64Encoded": true,
 	}
 }
 
@@ -196,8 +201,10 @@ func restUpload(body []byte, contentType string) map[string]any {
 func httpGet(path, query string) map[string]any {
 	return map[string]any{
 		"version": "2.0", "routeKey": "GET " + path, "rawPath": path, "rawQueryString": query,
-		"headers":         map[string]string{"host": "api.example"},
-		"requestContext":  map[string]any{"http": map[string]any{"method": "GET", "path": path}, "stage": "$default"},
+		"headers": map[string]string{"host": "api.example"},
+		"requestContext": map[string]any{"http": map[string]any{"method": "GET", "path": path}, "stage": "$default",
+			// What an HTTP API's JWT authorizer passes on.
+			"authorizer": map[string]any{"jwt": map[string]any{"claims": map[string]string{"sub": e2eUser, "cognito:groups": "[admin]"}}}},
 		"isBase64Encoded": false,
 	}
 }
@@ -398,6 +405,33 @@ func TestDatabaseDownAtColdStart(t *testing.T) {
 	json.Unmarshal(out, &resp)
 	if resp.StatusCode != 503 || !strings.Contains(resp.Body, `"unavailable"`) {
 		t.Fatalf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	list, err := p.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil || len(list.Contents) != 0 {
+		t.Fatalf("stored %v objects (%v)", len(list.Contents), err)
+	}
+}
+
+// TestUnauthenticatedRefusedByTheBinary: an event without verified claims (an API deployed without its
+// authorizer) is refused by the function itself, with a challenge, and stores nothing.
+func TestUnauthenticatedRefusedByTheBinary(t *testing.T) {
+	p := start(t)
+	body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "a.jpg", Data: testimage.JPEG(100, 80)})
+	ev := restUpload(body, ct)
+	delete(ev["requestContext"].(map[string]any), "authorizer")
+	payload, _ := json.Marshal(ev)
+	out, err := p.upload.Invoke(t.Context(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Body       string            `json:"body"`
+	}
+	json.Unmarshal(out, &resp)
+	if resp.StatusCode != 401 || resp.Headers["Www-Authenticate"] == "" || !strings.Contains(resp.Body, `"unauthorized"`) {
+		t.Fatalf("got %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
 	list, err := p.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	if err != nil || len(list.Contents) != 0 {

@@ -9,7 +9,8 @@ go build -o "$dir/imgpipe-local" ./cmd/imgpipe-local
 api=127.0.0.1:${SMOKE_API_PORT:-18080} s3=127.0.0.1:${SMOKE_S3_PORT:-19000}
 "$dir/imgpipe-local" -data "$dir/data" -api "$api" -s3 "$s3" >"$dir/log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do curl -fs "http://$api/images" >/dev/null 2>&1 && break; sleep 0.1; done
-AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local go run ./scripts/smoke \
+for _ in $(seq 50); do curl -fs "http://$api/.well-known/jwks.json" >/dev/null 2>&1 && break; sleep 0.1; done
+token=$("$dir/imgpipe-local" -data "$dir/data" token smoke)
+AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local go run ./scripts/smoke -token "$token" \
   -api "http://$api/images" -bucket images -endpoint "http://$s3" -path-style -region us-east-1 "$@" \
   || { echo "--- local stack log"; cat "$dir/log"; exit 1; }

@@ -1,7 +1,10 @@
 // Command imgpipe-local runs the whole pipeline on 127.0.0.1 with nothing installed and no cloud account: an S3
-// server with objects on disk, the image API behind a local API Gateway, S3 notifications that invoke the resize
-// handler, and a SQLite catalog. `make run` starts it. Configuration comes from the same environment variables
-// as the Lambda functions.
+// server with objects on disk, the image API behind a local API Gateway that verifies bearer tokens as the deployed
+// authorizer does, S3 notifications that invoke the resize handler, and a SQLite catalog. `make run` starts it.
+// Configuration comes from the same environment variables as the Lambda functions.
+//
+//	imgpipe-local [flags]                     run the stack
+//	imgpipe-local [flags] token NAME [-admin] print a token for user NAME, signed with the stack's key in -data
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/localstack"
@@ -27,14 +31,24 @@ func main() {
 }
 
 func run() error {
-	dataDir := flag.String("data", "data", "directory for objects, the catalog and dead letters")
+	dataDir := flag.String("data", "data", "directory for objects, the catalog, the signing key and dead letters")
 	apiAddr := flag.String("api", "127.0.0.1:8080", "address of the local API Gateway")
 	s3Addr := flag.String("s3", "127.0.0.1:9000", "address of the local S3 server")
 	payload := flag.Int("payload", 1, "API Gateway payload format to emit: 1 (REST API) or 2 (HTTP API)")
+	authMode := flag.String("auth", "local", "local (bearer tokens signed with the key in -data, as `token` prints) or none (an open API)")
 	emf := flag.Bool("metrics", false, "print the resize function's CloudWatch EMF records too")
 	flag.Parse()
+	if flag.Arg(0) == "token" {
+		return token(*dataDir, flag.Args()[1:])
+	}
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unknown command %q; the only command is token", flag.Arg(0))
+	}
 	if *payload != 1 && *payload != 2 {
 		return fmt.Errorf("-payload must be 1 or 2")
+	}
+	if *authMode != "local" && *authMode != "none" {
+		return fmt.Errorf("-auth must be local or none")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -45,12 +59,22 @@ func run() error {
 		em = metrics.New(os.Stdout, "ImagePipeline")
 	}
 	st, err := localstack.Start(ctx, localstack.Options{DataDir: *dataDir, APIAddr: *apiAddr, S3Addr: *s3Addr,
-		Payload: apigw.Version(*payload), Getenv: os.Getenv, Log: log, Metrics: em})
+		Payload: apigw.Version(*payload), Getenv: os.Getenv, Log: log, Metrics: em, NoAuth: *authMode == "none"})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	abs, _ := filepath.Abs(*dataDir)
+	authLine, header := "none: the API is open (-auth none)", ""
+	if st.Issuer != nil {
+		tok, err := st.Issuer.Mint("local-user", false, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		authLine = fmt.Sprintf("bearer tokens; a ready one for local-user (24 h; `make token USER=alice` for others):\n"+
+			"                 export TOKEN=%s", tok)
+		header = `-H "Authorization: Bearer $TOKEN" `
+	}
 	fmt.Fprintf(os.Stderr, `
 imgpipe local stack is running (Ctrl-C stops it)
   image API      %[1]s/images            (API Gateway payload format %[2]d)
@@ -58,15 +82,47 @@ imgpipe local stack is running (Ctrl-C stops it)
   objects        %[5]s
   catalog        %[6]s
   dead letters   %[7]s
+  auth           %[10]s
 
-  upload:        curl -F file=@photo.jpg -F caption=hello %[1]s/images
-  status:        curl %[1]s/images/<id>
+  upload:        curl %[11]s-F file=@photo.jpg -F caption=hello %[1]s/images
+  status:        curl %[11]s%[1]s/images/<id>
   console path:  aws --endpoint-url %[3]s s3 cp photo.jpg s3://%[4]s/%[8]sphoto.jpg
   derivatives:   %[9]s
 
 `, st.APIURL, *payload, st.S3URL, st.Bucket, filepath.Join(abs, "s3", "buckets", st.Bucket),
 		st.CatalogPath, filepath.Join(abs, "dlq"), st.Upload.Config.Layout.Staging,
-		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"))
+		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"), authLine, header)
 	<-ctx.Done()
+	return nil
+}
+
+// token prints a token for a local user, signed with the key the stack keeps in dataDir (created if missing, so a
+// token can be had before the first start).
+func token(dataDir string, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	admin := fs.Bool("admin", false, "put the user in the admin group, which sees and deletes every image")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
+	name := ""
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return fmt.Errorf("usage: imgpipe-local [-data DIR] token NAME [-admin] [-ttl 24h]")
+	}
+	iss, err := localstack.LocalIssuer(dataDir)
+	if err != nil {
+		return err
+	}
+	tok, err := iss.Mint(name, *admin, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
 	return nil
 }

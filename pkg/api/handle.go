@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
@@ -37,6 +38,19 @@ func (s *Service) handle(h handlerFunc) http.Handler {
 		}
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err.Error())
 		publicerr.Write(w, publicerr.Internal)
+	})
+}
+
+// authenticated is a route that needs to know its caller: the caller is read from the verified claims API Gateway
+// put in the event and passed to the route, and a request without them is a 401 with a challenge.
+func (s *Service) authenticated(h func(w http.ResponseWriter, r *http.Request, c auth.Caller) error) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := s.Config.Auth.CallerFrom(r.Context())
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", auth.Challenge)
+			return err
+		}
+		return h(w, r, c)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
@@ -49,8 +50,8 @@ type listView struct {
 	NextCursor string      `json:"nextCursor,omitempty"`
 }
 
-func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
-	img, err := s.lookup(r.Context(), r.PathValue("id"))
+func (s *Service) get(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
+	img, err := s.lookup(r.Context(), r.PathValue("id"), caller)
 	if err != nil {
 		return err
 	}
@@ -61,8 +62,9 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
-	q := catalog.Query{All: true, Cursor: r.URL.Query().Get("cursor")}
+// list pages through the caller's own images, or every image for an administrator.
+func (s *Service) list(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
+	q := catalog.Query{Owner: caller.Subject, All: caller.Admin, Cursor: r.URL.Query().Get("cursor")}
 	if raw := r.URL.Query().Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > catalog.MaxListLimit {
@@ -91,9 +93,9 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 // delete removes an image's derivatives, its archived (or quarantined) original and then its row. Objects go first:
 // if S3 fails, the row still lists them and the client can retry. A pending image is refused, because the resize
 // function may be writing its derivatives at this moment.
-func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) delete(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	ctx := r.Context()
-	img, err := s.lookup(ctx, r.PathValue("id"))
+	img, err := s.lookup(ctx, r.PathValue("id"), caller)
 	if err != nil {
 		return err
 	}
@@ -141,13 +143,14 @@ func (s *Service) view(ctx context.Context, img *catalog.Image) (imageView, erro
 	return v, nil
 }
 
-// lookup finds the row for id, or returns the answer for a malformed or unknown id.
-func (s *Service) lookup(ctx context.Context, id string) (*catalog.Image, error) {
+// lookup finds the row for id that caller may see, or returns the answer for a malformed or unknown id. Someone
+// else's image is answered exactly like an unknown one, so that ids cannot be probed.
+func (s *Service) lookup(ctx context.Context, id string, caller auth.Caller) (*catalog.Image, error) {
 	if u, err := uuid.Parse(id); err != nil || len(id) != 36 || u.String() != id {
 		return nil, errBadID
 	}
 	img, err := s.Catalog.Get(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) || err == nil && !caller.Admin && img.Owner != caller.Subject {
 		return nil, errNoImage.Withf("no image with id %s", id)
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/layout"
@@ -43,6 +44,7 @@ type Config struct {
 	CORSOrigins   []string      // origins allowed by CORS; "*" allows any; none sends no CORS headers
 	URLTTL        time.Duration // lifetime of presigned derivative URLs
 	PublicBaseURL string        // when set (a CDN), derivative URLs are this plus the key, unsigned
+	Auth          auth.Config   // how callers are identified
 }
 
 // Service serves the image API. Its fields are its dependencies; it holds no per-request state.
@@ -59,10 +61,11 @@ type Service struct {
 // answer, errors included, and recovers from panics.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /images", s.handle(s.upload))
-	mux.Handle("GET /images", s.handle(s.list))
-	mux.Handle("GET /images/{id}", s.handle(s.get))
-	mux.Handle("DELETE /images/{id}", s.handle(s.delete))
+	mux.Handle("POST /images", s.authenticated(s.upload))
+	mux.Handle("GET /images", s.authenticated(s.list))
+	mux.Handle("GET /images/{id}", s.authenticated(s.get))
+	mux.Handle("DELETE /images/{id}", s.authenticated(s.delete))
+	// A preflight carries no credentials, so it is answered without them.
 	mux.HandleFunc("OPTIONS /images", s.preflight)
 	mux.HandleFunc("OPTIONS /images/{id}", s.preflight)
 	return s.recoverPanics(s.cors(unmatchedAsJSON(mux)))

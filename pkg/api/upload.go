@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
@@ -33,7 +34,7 @@ type plannedOutput struct {
 // The row is written first: if the database is down the client gets 503 and nothing is stored, and the resize
 // function, triggered by the put, always finds the row it is to update. If the put fails, the row is removed
 // again, so a failed upload leaves neither a row nor an object.
-func (s *Service) upload(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) upload(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	if r.ContentLength == 0 {
 		return errNoBody
 	}
@@ -50,7 +51,7 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request) error {
 	key := s.Config.Layout.StagingKey(id, info.Format.Ext)
 	width, height := info.Upright()
 	img := &catalog.Image{
-		ID: id, Origin: catalog.OriginUpload, Filename: f.Filename, ContentType: info.Format.ContentType,
+		ID: id, Owner: caller.Subject, Origin: catalog.OriginUpload, Filename: f.Filename, ContentType: info.Format.ContentType,
 		Bytes: int64(len(f.File)), Width: width, Height: height, Fields: f.Fields, StagingKey: key,
 	}
 	if err := s.Catalog.Create(ctx, img); err != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -44,6 +45,11 @@ type Upload struct {
 	CORSOrigins   []string      // CORS_ALLOWED_ORIGINS (empty: no CORS headers; "*" allows any origin)
 	URLTTL        time.Duration // URL_TTL (1h): lifetime of presigned derivative URLs
 	PublicBaseURL string        // PUBLIC_BASE_URL: when set (a CDN), derivative URLs are this plus the key, unsigned
+	// AuthMode is AUTH_MODE (cognito): cognito or jwt (API Gateway verifies a bearer token and the function reads the
+	// verified claims) or none (an open API: every caller may see and delete everything).
+	AuthMode    string
+	GroupsClaim string // AUTH_GROUPS_CLAIM (cognito:groups): the claim listing the caller's groups
+	AdminGroup  string // AUTH_ADMIN_GROUP (admin): members see and delete every image
 }
 
 // Resize configures the resize function.
@@ -97,6 +103,12 @@ func LoadUpload(getenv func(string) string) (Upload, error) {
 	u.CORSOrigins = e.list("CORS_ALLOWED_ORIGINS")
 	u.URLTTL = e.duration("URL_TTL", time.Hour)
 	u.PublicBaseURL = e.str("PUBLIC_BASE_URL", "")
+	u.AuthMode = strings.ToLower(e.str("AUTH_MODE", "cognito"))
+	if u.AuthMode != "cognito" && u.AuthMode != "jwt" && u.AuthMode != "none" {
+		e.errs = append(e.errs, fmt.Errorf("AUTH_MODE=%q: want cognito, jwt or none", u.AuthMode))
+	}
+	u.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
+	u.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
 	return u, errors.Join(e.errs...)
 }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
+	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
 // Limits of the real front door, so local behaviour matches AWS: API Gateway refuses bodies over 10 MB, and Lambda
@@ -26,19 +28,31 @@ const (
 	lambdaMaxPayload  = 6291556
 )
 
+// integrationTimeout is API Gateway's limit on how long the function may take to answer.
+const integrationTimeout = 29 * time.Second
+
 // front is the local API Gateway: it turns an HTTP request into a proxy event of the configured payload format,
-// invokes the Lambda handler with the event's JSON, and turns the response event back into HTTP.
+// invokes the Lambda handler with the event's JSON, and turns the response event back into HTTP. With a verifier it
+// is also the authorizer: it verifies the bearer token and puts the claims where API Gateway does.
 type front struct {
-	handler func(context.Context, json.RawMessage) (any, error)
-	version apigw.Version
-	stage   string
-	seq     atomic.Int64
+	handler  func(context.Context, json.RawMessage) (any, error)
+	version  apigw.Version
+	stage    string
+	seq      atomic.Int64
+	verifier *auth.Verifier // nil: no authorizer
+	jwks     []byte         // served at /.well-known/jwks.json
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/.well-known/jwks.json" && f.jwks != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(f.jwks)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, apiGatewayMaxBody+1))
 	if err != nil {
-		http.Error(w, `{"message":"could not read the request body"}`, http.StatusBadRequest)
+		// Also what a client that sends its body too slowly gets, once the server's read timeout fires.
+		writeGatewayError(w, http.StatusBadRequest, "could not read the request body")
 		return
 	}
 	if len(body) > apiGatewayMaxBody {
@@ -55,11 +69,20 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	var claims map[string]string
+	if f.verifier != nil && r.Method != http.MethodOptions { // a preflight carries no credentials
+		tok, err := f.verifier.Verify(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if err != nil {
+			writeUnauthorized(w)
+			return
+		}
+		claims = auth.Claims(tok, f.version == apigw.V2)
+	}
 	var ev any
 	if f.version == apigw.V2 {
-		ev = f.v2Event(r, body)
+		ev = f.v2Event(r, body, claims)
 	} else {
-		ev = f.v1Event(r, body)
+		ev = f.v1Event(r, body, claims)
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {
@@ -70,8 +93,14 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, http.StatusRequestEntityTooLarge, "Request Too Long")
 		return
 	}
-	out, err := f.handler(r.Context(), payload)
-	if err != nil { // a function error: API Gateway answers 502 without detail
+	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)
+	defer cancel()
+	out, err := f.handler(ctx, payload)
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		writeGatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+		return
+	case err != nil: // a function error: API Gateway answers 502 without detail
 		writeGatewayError(w, http.StatusBadGateway, "Internal server error")
 		return
 	}
@@ -128,7 +157,7 @@ func resource(path string) (tmpl string, params map[string]string, ok bool) {
 	return "", nil, false
 }
 
-func (f *front) v1Event(r *http.Request, body []byte) events.APIGatewayProxyRequest {
+func (f *front) v1Event(r *http.Request, body []byte, claims map[string]string) events.APIGatewayProxyRequest {
 	res, params, _ := resource(r.URL.EscapedPath())
 	ev := events.APIGatewayProxyRequest{
 		Resource: res, Path: r.URL.Path, HTTPMethod: r.Method, PathParameters: params,
@@ -147,11 +176,18 @@ func (f *front) v1Event(r *http.Request, body []byte) events.APIGatewayProxyRequ
 		ev.QueryStringParameters[k] = vs[len(vs)-1]
 		ev.MultiValueQueryStringParameters[k] = vs
 	}
+	if claims != nil { // a Cognito user pool authorizer's shape
+		c := map[string]any{}
+		for k, v := range claims {
+			c[k] = v
+		}
+		ev.RequestContext.Authorizer = map[string]any{"claims": c}
+	}
 	ev.Body, ev.IsBase64Encoded = encodeBody(body, binary(r.Header.Get("Content-Type")))
 	return ev
 }
 
-func (f *front) v2Event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+func (f *front) v2Event(r *http.Request, body []byte, claims map[string]string) events.APIGatewayV2HTTPRequest {
 	res, params, _ := resource(r.URL.EscapedPath())
 	ev := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: r.Method + " " + res, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
@@ -173,6 +209,10 @@ func (f *front) v2Event(r *http.Request, body []byte) events.APIGatewayV2HTTPReq
 	}
 	for k, vs := range r.URL.Query() {
 		ev.QueryStringParameters[k] = strings.Join(vs, ",")
+	}
+	if claims != nil { // an HTTP API JWT authorizer's shape
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
 	}
 	ev.Body, ev.IsBase64Encoded = encodeBody(body, binary(r.Header.Get("Content-Type")))
 	return ev
@@ -217,6 +257,13 @@ func writeResponse(w http.ResponseWriter, out any) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(body)
+}
+
+// writeUnauthorized answers as the deployed API's customised UNAUTHORIZED gateway response does (see the SAM
+// template): the API's own JSON error shape and a Bearer challenge.
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", auth.Challenge)
+	publicerr.Write(w, auth.ErrUnauthorized)
 }
 
 // writeGatewayError answers the way API Gateway itself does when the request never reaches the function.

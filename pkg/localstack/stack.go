@@ -2,6 +2,7 @@ package localstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/function"
 	"github.com/imgpipe/imgpipe/pkg/function/resize"
 	"github.com/imgpipe/imgpipe/pkg/function/upload"
@@ -24,12 +26,24 @@ type Options struct {
 	APIAddr string        // e.g. 127.0.0.1:8080; port 0 picks a free one
 	S3Addr  string        // e.g. 127.0.0.1:9000
 	Payload apigw.Version // the API Gateway payload format the front emits
+	// NoAuth turns the local authorizer off: the API is open, as with AUTH_MODE=none in AWS. Otherwise the front
+	// verifies bearer tokens signed with the key under DataDir/auth (see Issuer).
 	// Getenv supplies the functions' configuration (the same variables as in Lambda). Local defaults fill in
 	// BUCKET, S3_ENDPOINT, the catalog and CORS when it returns "".
 	Getenv func(string) string
 	Log    *slog.Logger
 	// Metrics receives the resize function's EMF records; nil discards them.
 	Metrics *metrics.Emitter
+	// NoAuth turns the local authorizer off: the API is open, as with AUTH_MODE=none in AWS. Otherwise the front
+	// verifies bearer tokens signed with the key under DataDir/auth (see LocalIssuer), as API Gateway's authorizer
+	// does, and passes their claims on.
+	NoAuth bool
+}
+
+// LocalIssuer is the issuer of the local stack's tokens, with its key under dataDir/auth; `imgpipe-local token`
+// mints with it.
+func LocalIssuer(dataDir string) (*auth.Issuer, error) {
+	return auth.LoadIssuer(filepath.Join(dataDir, "auth"), "https://imgpipe.local")
 }
 
 // Stack is a running local pipeline.
@@ -40,6 +54,7 @@ type Stack struct {
 	CatalogPath   string // the SQLite file, when the catalog is SQLite
 	Upload        *upload.Function
 	Resize        *resize.Function
+	Issuer        *auth.Issuer // nil with NoAuth
 
 	servers []*http.Server
 	invoker *asyncInvoker
@@ -79,7 +94,10 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 	defaults := map[string]string{
 		"BUCKET": "images", "S3_ENDPOINT": st.S3URL, "S3_ACCESS_KEY_ID": "local", "S3_SECRET_ACCESS_KEY": "local",
 		"CATALOG_DRIVER": "sqlite", "CATALOG_SQLITE_PATH": filepath.Join(opt.DataDir, "catalog.db"),
-		"CORS_ALLOWED_ORIGINS": "*",
+		"CORS_ALLOWED_ORIGINS": "*", "AUTH_MODE": "jwt",
+	}
+	if opt.NoAuth {
+		defaults["AUTH_MODE"] = "none"
 	}
 	getenv := func(k string) string {
 		if v := opt.Getenv(k); v != "" {
@@ -113,11 +131,27 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 		payload = apigw.V1
 	}
 	fr := &front{handler: apigw.Handler(st.Upload.Handler), version: payload, stage: "local"}
+	if !opt.NoAuth {
+		if st.Issuer, err = LocalIssuer(opt.DataDir); err != nil {
+			return err
+		}
+		if fr.verifier, err = st.Issuer.Verifier(); err != nil {
+			return err
+		}
+		keys, err := st.Issuer.PublicKeys()
+		if err != nil {
+			return err
+		}
+		if fr.jwks, err = json.Marshal(keys); err != nil {
+			return err
+		}
+	}
 	for _, s := range []struct {
 		ln net.Listener
 		h  http.Handler
 	}{{s3ln, notify}, {apiln, fr}} {
-		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}
+		// API Gateway gives a client 30 s to send its request; a body trickled in slower is cut off.
+		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 		st.servers = append(st.servers, srv)
 		go srv.Serve(s.ln)
 	}

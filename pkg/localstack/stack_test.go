@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,12 +30,13 @@ func startStack(t *testing.T, payload apigw.Version) (*Stack, *storage.Bucket) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	client, err := storage.NewClient(t.Context(), storage.Config{Bucket: st.Bucket, Region: "us-east-1", Endpoint: st.S3URL,
+	client = clientAs(t, st, "tester", true)
+	s3client, err := storage.NewClient(t.Context(), storage.Config{Bucket: st.Bucket, Region: "us-east-1", Endpoint: st.S3URL,
 		AccessKeyID: "x", SecretAccessKey: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, storage.NewBucket(client, st.Bucket)
+	return st, storage.NewBucket(s3client, st.Bucket)
 }
 
 type imageJSON struct {
@@ -47,9 +49,36 @@ type imageJSON struct {
 	} `json:"derivatives"`
 }
 
+// tokenTransport signs requests to the local API with a bearer token, as a signed-in app would; requests elsewhere
+// (presigned S3 URLs) go out untouched.
+type tokenTransport struct {
+	apiHost, token string
+}
+
+func (tt tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == tt.apiHost && tt.token != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+tt.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// clientAs returns an HTTP client signed in to st's API as user.
+func clientAs(t *testing.T, st *Stack, user string, admin bool) *http.Client {
+	t.Helper()
+	tok, err := st.Issuer.Mint(user, admin, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Transport: tokenTransport{apiHost: strings.TrimPrefix(st.APIURL, "http://"), token: tok}}
+}
+
+// client is the default test user's.
+var client *http.Client
+
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := client.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +139,7 @@ func TestUploadToDerivatives(t *testing.T) {
 			st, bucket := startStack(t, v)
 			body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "photo.jpg", Data: testimage.JPEG(2000, 1500)},
 				testimage.Part{Field: "caption", Data: []byte("end to end")})
-			resp, err := http.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
+			resp, err := client.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +205,7 @@ func TestOutputsDoNotTrigger(t *testing.T) {
 func TestGatewayLimits(t *testing.T) {
 	st, _ := startStack(t, apigw.V1)
 	body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "big.jpg", Data: make([]byte, 5<<20)})
-	resp, err := http.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
+	resp, err := client.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ type derivative struct {
 type apiClient struct {
 	base   string
 	apiKey string
+	token  string // a bearer token (an ID token from the stack's user pool)
 	http   *http.Client
 }
 
@@ -143,6 +144,9 @@ func (c *apiClient) do(ctx context.Context, method, u string, body io.Reader, co
 		req.Header.Set("Accept", "application/json")
 		if c.apiKey != "" {
 			req.Header.Set("x-api-key", c.apiKey)
+		}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
 		}
 	}
 	resp, err := c.http.Do(req)

@@ -30,6 +30,7 @@ import (
 type options struct {
 	api       string
 	apiKey    string
+	token     string
 	bucket    string
 	photo     string
 	timeout   time.Duration
@@ -61,6 +62,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("smoke", flag.ContinueOnError)
 	fs.StringVar(&o.api, "api", "", "API URL of the image collection, ending in /images (required)")
 	fs.StringVar(&o.apiKey, "api-key", "", "value for the x-api-key header, if the API requires one")
+	fs.StringVar(&o.token, "token", os.Getenv("SMOKE_TOKEN"), "bearer token for the Authorization header (default $SMOKE_TOKEN)")
 	fs.StringVar(&o.bucket, "bucket", "", "image bucket; when set, check staging/ and originals/ with the default AWS credentials")
 	fs.StringVar(&o.photo, "photo", "", "JPEG or PNG to upload (default: a generated 2400x1600 JPEG)")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "how long to wait for the image to become ready")
@@ -105,7 +107,7 @@ func parseFlags(args []string) (options, error) {
 func run(ctx context.Context, o options) bool {
 	s := &smoke{
 		opts: o,
-		api:  &apiClient{base: o.api, apiKey: o.apiKey, http: &http.Client{Timeout: 30 * time.Second}},
+		api:  &apiClient{base: o.api, apiKey: o.apiKey, token: o.token, http: &http.Client{Timeout: 30 * time.Second}},
 	}
 	steps := []struct {
 		name string

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/imgpipe/imgpipe/pkg/api"
+	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/config"
 	"github.com/imgpipe/imgpipe/pkg/form"
@@ -41,6 +42,7 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			CORSOrigins:   cfg.CORSOrigins,
 			URLTTL:        cfg.URLTTL,
 			PublicBaseURL: cfg.PublicBaseURL,
+			Auth:          auth.Config{Required: cfg.AuthMode != "none", GroupsClaim: cfg.GroupsClaim, AdminGroup: cfg.AdminGroup},
 		}}
 	return &Function{Config: cfg, Bucket: c.Bucket, Catalog: c.Catalog, Handler: svc.Handler()}, nil
 }
