@@ -1,30 +1,23 @@
-// Package catalog keeps one row per uploaded image: its status in the
-// pipeline (pending, ready or failed), what the client sent with it, where its
-// original and derivatives live in S3, and when it changed.
+// Package catalog defines the image catalog: one row per uploaded image with its owner, its status in the pipeline
+// (pending, ready, failed or expired), what the client sent with it, where its original and derivatives live in
+// S3, and when it changed. It holds the types, the Store interface, the errors and the rules every backend shares,
+// and no database code: the backends live in their own packages (sqlstore for SQLite and MySQL, dynamostore for
+// DynamoDB) and pass one contract suite (catalogtest), so a function links only the backend it is built with.
 //
-// Two backends implement the same Store interface and pass the same contract
-// tests: SQLite (modernc.org/sqlite, pure Go, the embedded default for local
-// runs and single-container deployments) and MySQL (RDS or Aurora, reached
-// through RDS Proxy in production; MariaDB in tests).
+// A few decisions shape every backend:
 //
-// A few decisions shape both backends:
+//   - A row is one item: the form fields and the derivatives are part of it rather than child rows, so recording a
+//     resize result is one atomic write, and duplicate S3 events (they arrive at least once) cannot interleave
+//     child rows or leave half of each.
+//   - Only the object a row was made for may complete it (Store.MarkReady): the staging key must match and, once
+//     ready, the ETag too. A stray object under an upload's id, a late event for a deleted upload, or a photo
+//     uploaded again after processing can never replace an image.
+//   - Ready wins: a late or duplicate failure never downgrades a ready row, while a successful retry does upgrade a
+//     failed one. The rule holds under concurrent writers (a transaction in SQL, condition expressions in
+//     DynamoDB).
+//   - Lists page newest first with an opaque keyset cursor over (CreatedAt, ID) (Cursor), so rows inserted while a
+//     client pages through never cause duplicates or gaps, which an offset would. Owners list their own images
+//     through an index on the owner; administrators list all.
 //
-//   - The form fields and the derivatives are JSON text columns on the image
-//     row rather than child tables. S3 delivers events at least once, so two
-//     resize invocations for the same photo can finish at the same time; with
-//     everything on one row each MarkReady is a single-statement atomic upsert,
-//     and duplicates cannot interleave child rows or leave half of each.
-//   - MarkReady and MarkFailed are upserts, because a photo put straight into
-//     the staging prefix (from the console, say) has no row yet. Ready wins: a
-//     late or duplicate failure never downgrades a ready row, while a
-//     successful retry does upgrade a failed one. The rule is written in the
-//     SQL itself so that it holds under concurrent writers.
-//   - List pages newest first with an opaque keyset cursor over
-//     (created_at, id), so rows inserted while a client pages through never
-//     cause duplicates or gaps, which an OFFSET would.
-//   - The schema is created and migrated inside Open, idempotently, so any
-//     cold start may be the first one and two may race.
-//
-// Open builds either backend from a Config, and ConfigFromEnv reads that Config
-// from the environment of a Lambda function.
+// Lazy opens a backend on first use, so a function cold-starting while its database is down still answers.
 package catalog

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Lazy is a Store that opens its backend on first use and, if that fails, again on the next call. A Lambda
@@ -10,27 +11,23 @@ import (
 // readable 503, the resize function with an error Lambda retries. Failing in main instead would make API Gateway
 // answer an opaque 502 and would not recover until the container is recycled.
 type Lazy struct {
-	cfg   Config
+	open  func(context.Context) (Store, error)
 	mu    sync.Mutex
 	store Store
 }
 
 var _ Store = (*Lazy)(nil)
 
-// NewLazy validates cfg (a configuration mistake is still reported at start-up) and returns a Lazy store.
-func NewLazy(cfg Config) (*Lazy, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return &Lazy{cfg: cfg}, nil
-}
+// NewLazy returns a Store that calls open on first use. Validate the configuration before, so that a mistake is
+// still reported at start-up.
+func NewLazy(open func(context.Context) (Store, error)) *Lazy { return &Lazy{open: open} }
 
 // get returns the open backend, opening it if needed. Concurrent callers wait for one attempt.
 func (l *Lazy) get(ctx context.Context) (Store, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.store == nil {
-		s, err := Open(ctx, l.cfg)
+		s, err := l.open(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -58,12 +55,21 @@ func (l *Lazy) Get(ctx context.Context, id string) (*Image, error) {
 }
 
 // List implements Store.
-func (l *Lazy) List(ctx context.Context, limit int, cursor string) ([]Image, string, error) {
+func (l *Lazy) List(ctx context.Context, q Query) ([]Image, string, error) {
 	s, err := l.get(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	return s.List(ctx, limit, cursor)
+	return s.List(ctx, q)
+}
+
+// ListPending implements Store.
+func (l *Lazy) ListPending(ctx context.Context, before time.Time, limit int, cursor string) ([]Image, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ListPending(ctx, before, limit, cursor)
 }
 
 // MarkReady implements Store.
@@ -82,6 +88,15 @@ func (l *Lazy) MarkFailed(ctx context.Context, img *Image) error {
 		return err
 	}
 	return s.MarkFailed(ctx, img)
+}
+
+// Expire implements Store.
+func (l *Lazy) Expire(ctx context.Context, id, reason string) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Expire(ctx, id, reason)
 }
 
 // Delete implements Store.

@@ -2,37 +2,52 @@ package catalog
 
 import (
 	"context"
-	"net"
-	"path/filepath"
+	"errors"
 	"testing"
-	"time"
 )
 
-// TestLazyRecoversWhenTheDatabaseComesBack starts with an unreachable MySQL, then points the same Lazy store at
-// a working backend, as a container would see the database come back.
-func TestLazyRecoversWhenTheDatabaseComesBack(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// openedStore is a Store that records what reached it.
+type openedStore struct {
+	Store
+	created []string
+	closed  bool
+}
+
+func (s *openedStore) Create(_ context.Context, img *Image) error {
+	s.created = append(s.created, img.ID)
+	return nil
+}
+
+func (s *openedStore) Close() error { s.closed = true; return nil }
+
+// TestLazyRetriesTheOpen: a failed open is not remembered, so the container recovers when the database comes back,
+// and every call after a successful open reuses that one backend.
+func TestLazyRetriesTheOpen(t *testing.T) {
+	down := errors.New("connection refused")
+	backend := &openedStore{}
+	opens := 0
+	l := NewLazy(func(context.Context) (Store, error) {
+		opens++
+		if opens == 1 {
+			return nil, down
+		}
+		return backend, nil
+	})
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close before any open: %v", err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close() // nothing listens on port now
-	l, err := NewLazy(Config{Driver: DriverMySQL, MySQL: MySQLConfig{Host: "127.0.0.1", Port: port, User: "u", Database: "d",
-		DialTimeout: time.Second}})
-	if err != nil {
-		t.Fatal(err)
+	if err := l.Create(t.Context(), &Image{ID: "a"}); !errors.Is(err, down) {
+		t.Fatalf("first call: got %v, want the open error", err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if _, err := l.Get(ctx, "0190a8f4-0000-7000-8000-000000000000"); err == nil {
-		t.Fatal("want an error while the database is down")
+	for _, id := range []string{"b", "c"} {
+		if err := l.Create(t.Context(), &Image{ID: id}); err != nil {
+			t.Fatalf("after recovery: %v", err)
+		}
 	}
-	l.cfg = Config{Driver: DriverSQLite, SQLitePath: filepath.Join(t.TempDir(), "c.db")}
-	defer l.Close()
-	if err := l.Create(ctx, &Image{ID: "0190a8f4-0000-7000-8000-000000000000"}); err != nil {
-		t.Fatalf("after recovery: %v", err)
+	if opens != 2 || len(backend.created) != 2 {
+		t.Fatalf("%d opens, %v created; want 2 opens and b, c", opens, backend.created)
 	}
-	if _, err := NewLazy(Config{Driver: "oracle"}); err == nil {
-		t.Fatal("a configuration mistake must still be reported at start-up")
+	if err := l.Close(); err != nil || !backend.closed {
+		t.Fatalf("Close: %v, backend closed %v", err, backend.closed)
 	}
 }

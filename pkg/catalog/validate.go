@@ -7,29 +7,33 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of an Image, matching the column sizes of the schema. They are
-// checked before anything is written, because MySQL in strict mode rejects an
-// oversized value while SQLite stores it, and the backends must agree.
+// Limits of an Image, matching the column sizes of the SQL schema and keeping a DynamoDB item far under its 400 KB
+// limit. They are checked before anything is written, because MySQL in strict mode rejects an oversized value while
+// SQLite stores it, and the backends must agree.
 const (
 	// MaxIDBytes is the longest ID; a UUID string is 36.
 	MaxIDBytes = 64
+	// MaxOwnerBytes is the longest Owner; OpenID Connect caps sub at 255 ASCII characters.
+	MaxOwnerBytes = 255
 	// MaxFilenameBytes is the longest Filename, in bytes of UTF-8.
 	MaxFilenameBytes = 255
 	// MaxContentTypeBytes is the longest ContentType of an image or derivative.
 	MaxContentTypeBytes = 255
 	// MaxKeyBytes is the longest S3 key, which is also S3's own limit.
 	MaxKeyBytes = 1024
-	// MaxFailureReason is how many bytes of FailureReason are kept; the rest
-	// is cut at a character boundary, since recording that an image failed
-	// matters more than the full text of why.
+	// MaxETagBytes is the longest SourceETag; S3's are 32 hex digits, quoted, with a part count for multipart.
+	MaxETagBytes = 128
+	// MaxFailureReason is how many bytes of FailureReason are kept; the rest is cut at a character boundary,
+	// since recording that an image failed matters more than the full text of why.
 	MaxFailureReason = 1024
+	// MaxDerivatives bounds the derivatives of one image.
+	MaxDerivatives = 64
 )
 
-// validID reports whether id can be stored and put in a cursor: 1 to
-// MaxIDBytes of printable ASCII. The column is ASCII with a binary collation
-// so that MySQL and SQLite order ids the same way, which keyset pagination
-// relies on.
-func validID(id string) bool {
+// ValidID reports whether id can be stored and put in a cursor: 1 to MaxIDBytes of printable ASCII. The SQL column
+// is ASCII with a binary collation so that MySQL and SQLite order ids the same way, which keyset pagination relies
+// on.
+func ValidID(id string) bool {
 	if id == "" || len(id) > MaxIDBytes {
 		return false
 	}
@@ -41,42 +45,55 @@ func validID(id string) bool {
 	return true
 }
 
-// validate checks img against the schema's limits. It does not check Status:
-// each method sets the status it writes.
-func validate(img *Image) error {
+// Validate checks img against the schema's limits. It does not check Status: each Store method sets the status it
+// writes.
+func Validate(img *Image) error {
 	if img == nil {
 		return fmt.Errorf("%w: nil image", ErrInvalid)
 	}
-	if !validID(img.ID) {
+	if !ValidID(img.ID) {
 		return fmt.Errorf("%w: id %q is not 1-%d printable ASCII bytes", ErrInvalid, img.ID, MaxIDBytes)
 	}
-	if err := checkText("filename", img.Filename, MaxFilenameBytes); err != nil {
-		return err
+	switch img.Origin {
+	case "", OriginUpload, OriginDirect, OriginConsole:
+	default:
+		return fmt.Errorf("%w: unknown origin %q", ErrInvalid, img.Origin)
 	}
-	if err := checkText("content type", img.ContentType, MaxContentTypeBytes); err != nil {
-		return err
-	}
-	if err := checkText("staging key", img.StagingKey, MaxKeyBytes); err != nil {
-		return err
-	}
-	if err := checkText("original key", img.OriginalKey, MaxKeyBytes); err != nil {
-		return err
+	for _, f := range []struct {
+		what, s string
+		max     int
+	}{
+		{"owner", img.Owner, MaxOwnerBytes},
+		{"filename", img.Filename, MaxFilenameBytes},
+		{"content type", img.ContentType, MaxContentTypeBytes},
+		{"staging key", img.StagingKey, MaxKeyBytes},
+		{"original key", img.OriginalKey, MaxKeyBytes},
+		{"source ETag", img.SourceETag, MaxETagBytes},
+	} {
+		if err := checkText(f.what, f.s, f.max); err != nil {
+			return err
+		}
 	}
 	if img.Bytes < 0 || img.Width < 0 || img.Height < 0 {
 		return fmt.Errorf("%w: negative size %d or dimensions %dx%d", ErrInvalid, img.Bytes, img.Width, img.Height)
 	}
+	if len(img.Derivatives) > MaxDerivatives {
+		return fmt.Errorf("%w: %d derivatives, more than %d", ErrInvalid, len(img.Derivatives), MaxDerivatives)
+	}
 	for i, d := range img.Derivatives {
 		if err := checkText(fmt.Sprintf("derivative %d key", i), d.Key, MaxKeyBytes); err != nil {
+			return err
+		}
+		if err := checkText(fmt.Sprintf("derivative %d content type", i), d.ContentType, MaxContentTypeBytes); err != nil {
 			return err
 		}
 		if d.Bytes < 0 || d.Width < 0 || d.Height < 0 {
 			return fmt.Errorf("%w: derivative %d has a negative size or dimension", ErrInvalid, i)
 		}
 	}
-	for _, t := range []time.Time{img.CreatedAt, img.UpdatedAt} {
+	for _, t := range []time.Time{img.CreatedAt, img.UpdatedAt, img.ExpiresAt} {
 		if !t.IsZero() && (t.Year() < 1970 || t.Year() > 9999) {
-			// The stored text form has a four-digit year and MySQL's
-			// DATETIME stops at 9999.
+			// The stored text form has a four-digit year and MySQL's DATETIME stops at 9999.
 			return fmt.Errorf("%w: time %s is outside 1970-9999", ErrInvalid, t)
 		}
 	}
@@ -93,8 +110,8 @@ func checkText(what, s string, max int) error {
 	return nil
 }
 
-// truncateUTF8 cuts s to at most max bytes without splitting a character.
-func truncateUTF8(s string, max int) string {
+// TruncateUTF8 cuts s to at most max bytes without splitting a character.
+func TruncateUTF8(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
@@ -115,5 +132,5 @@ func FitFilename(name string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(name, ""))
-	return truncateUTF8(name, MaxFilenameBytes)
+	return TruncateUTF8(name, MaxFilenameBytes)
 }

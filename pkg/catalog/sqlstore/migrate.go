@@ -1,9 +1,11 @@
-package catalog
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
 )
 
 // execQuerier is what applyMigrations needs; *sql.Tx and *sql.Conn have it.
@@ -21,7 +23,7 @@ type queryRower interface {
 func readVersion(ctx context.Context, q queryRower) (int, error) {
 	var v int
 	if err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("catalog: read schema version: %w", err)
+		return 0, fmt.Errorf("sqlstore: read schema version: %w", err)
 	}
 	return v, nil
 }
@@ -49,7 +51,7 @@ func upToDate(ctx context.Context, db *sql.DB, steps []migration) bool {
 // additive changes.
 func applyMigrations(ctx context.Context, q execQuerier, versionTable string, steps []migration) error {
 	if _, err := q.ExecContext(ctx, versionTable); err != nil {
-		return fmt.Errorf("catalog: create schema_version: %w", err)
+		return fmt.Errorf("sqlstore: create schema_version: %w", err)
 	}
 	current, err := readVersion(ctx, q)
 	if err != nil {
@@ -61,12 +63,12 @@ func applyMigrations(ctx context.Context, q execQuerier, versionTable string, st
 		}
 		for i, stmt := range m.stmts {
 			if _, err := q.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("catalog: migration %d statement %d: %w", m.version, i+1, err)
+				return fmt.Errorf("sqlstore: migration %d statement %d: %w", m.version, i+1, err)
 			}
 		}
 		if _, err := q.ExecContext(ctx, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-			m.version, timeArg(now())); err != nil {
-			return fmt.Errorf("catalog: record migration %d: %w", m.version, err)
+			m.version, timeArg(catalog.Now())); err != nil {
+			return fmt.Errorf("sqlstore: record migration %d: %w", m.version, err)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package catalog
+package sqlstore
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/catalog/catalogtest"
 )
 
 // TestMySQLContract runs the contract against a real server named by
@@ -23,7 +26,7 @@ import (
 // cannot silently go untested.
 func TestMySQLContract(t *testing.T) {
 	admin := mysqlAdmin(t)
-	runContract(t, mysqlOpener(admin))
+	catalogtest.Run(t, mysqlOpener(admin))
 
 	t.Run("concurrent first open", func(t *testing.T) {
 		cfg := mysqlTestConfig(t, admin, createTestDatabase(t, admin))
@@ -62,6 +65,36 @@ func TestMySQLContract(t *testing.T) {
 		}
 	})
 
+	t.Run("version 1 rows migrate", func(t *testing.T) {
+		cfg := mysqlTestConfig(t, admin, createTestDatabase(t, admin))
+		db, err := sql.Open("mysql", cfg.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := applyMigrations(t.Context(), db, mysqlVersionTable, mysqlMigrations[:1]); err != nil {
+			t.Fatalf("version 1: %v", err)
+		}
+		upload, console := "0190a8f4-0000-7000-8000-000000000001", "5b3e1f0a-6f43-5c1e-9f7e-3c9a7d2b8e10"
+		for _, r := range [][]string{{upload, "staging/" + upload + ".jpg"}, {console, "staging/holiday.jpg"}} {
+			if _, err := db.ExecContext(t.Context(), `INSERT INTO images (id, status, staging_key, form_fields, failure_reason,
+				derivatives, created_at, updated_at) VALUES (?, 'ready', ?, '{}', '', '[]', '2025-01-01', '2025-01-01')`, r[0], r[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := OpenMySQL(t.Context(), cfg)
+		if err != nil {
+			t.Fatalf("OpenMySQL: %v", err)
+		}
+		defer s.Close()
+		for id, want := range map[string]catalog.Origin{upload: catalog.OriginUpload, console: catalog.OriginConsole} {
+			img, err := s.Get(t.Context(), id)
+			if err != nil || img.Origin != want || img.Owner != "" {
+				t.Errorf("migrated row %+v, %v; want origin %s", img, err, want)
+			}
+		}
+	})
+
 	t.Run("connections use utf8mb4 and no prepared statements", func(t *testing.T) {
 		s := mysqlOpener(admin)(t).(*MySQL)
 		var charset string
@@ -74,7 +107,7 @@ func TestMySQLContract(t *testing.T) {
 		// Server-side prepared statements would pin connections behind RDS
 		// Proxy; with interpolateParams a parameterised query prepares none.
 		before := preparedCount(t, s.db)
-		if _, err := s.Get(t.Context(), newID()); err == nil {
+		if _, err := s.Get(t.Context(), "0190a8f4-0000-7000-8000-00000000dead"); err == nil {
 			t.Fatal("Get of a random id succeeded")
 		}
 		if after := preparedCount(t, s.db); after != before {
@@ -156,10 +189,10 @@ func mysqlTestConfig(t *testing.T, admin *mysql.Config, database string) MySQLCo
 
 // mysqlOpener gives each test its own database and reopens it on later calls
 // with the same t.
-func mysqlOpener(admin *mysql.Config) func(t *testing.T) Store {
+func mysqlOpener(admin *mysql.Config) func(t *testing.T) catalog.Store {
 	var mu sync.Mutex
 	names := map[*testing.T]string{}
-	return func(t *testing.T) Store {
+	return func(t *testing.T) catalog.Store {
 		t.Helper()
 		mu.Lock()
 		name, ok := names[t]

@@ -1,4 +1,4 @@
-package catalog
+package sqlstore
 
 import (
 	"errors"
@@ -131,7 +131,7 @@ func envInt(getenv func(string) string, name string, def int, errs *[]error) int
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		*errs = append(*errs, fmt.Errorf("catalog: %s=%q is not an integer", name, s))
+		*errs = append(*errs, fmt.Errorf("sqlstore: %s=%q is not an integer", name, s))
 		return def
 	}
 	return n
@@ -142,13 +142,13 @@ func (c Config) Validate() error {
 	switch c.Driver {
 	case "", DriverSQLite:
 		if strings.Contains(c.SQLitePath, "?") {
-			return fmt.Errorf("catalog: SQLite path %q contains '?'", c.SQLitePath)
+			return fmt.Errorf("sqlstore: SQLite path %q contains '?'", c.SQLitePath)
 		}
 		return nil
 	case DriverMySQL:
 		return c.MySQL.Validate()
 	}
-	return fmt.Errorf("catalog: unknown driver %q (want %q or %q)", c.Driver, DriverSQLite, DriverMySQL)
+	return fmt.Errorf("sqlstore: unknown driver %q (want %q or %q)", c.Driver, DriverSQLite, DriverMySQL)
 }
 
 // Validate reports every problem with c, joined. It never includes the
@@ -157,28 +157,28 @@ func (c MySQLConfig) Validate() error {
 	var errs []error
 	if c.DSN != "" {
 		if dc, err := mysql.ParseDSN(c.DSN); err != nil {
-			errs = append(errs, fmt.Errorf("catalog: mysql DSN: %w", err))
+			errs = append(errs, fmt.Errorf("sqlstore: mysql DSN: %w", err))
 		} else if dc.DBName == "" {
-			errs = append(errs, errors.New("catalog: mysql DSN names no database"))
+			errs = append(errs, errors.New("sqlstore: mysql DSN names no database"))
 		}
 	} else {
 		for _, f := range []struct{ name, value string }{
 			{"host (DB_HOST)", c.Host}, {"user (DB_USER)", c.User}, {"database (DB_NAME)", c.Database},
 		} {
 			if f.value == "" {
-				errs = append(errs, fmt.Errorf("catalog: mysql needs a DSN (CATALOG_DSN) or a %s", f.name))
+				errs = append(errs, fmt.Errorf("sqlstore: mysql needs a DSN (CATALOG_DSN) or a %s", f.name))
 			}
 		}
 		if c.Port < 0 || c.Port > 65535 {
-			errs = append(errs, fmt.Errorf("catalog: mysql port %d is out of range", c.Port))
+			errs = append(errs, fmt.Errorf("sqlstore: mysql port %d is out of range", c.Port))
 		}
 	}
 	if c.MaxOpenConns < 0 || c.MaxIdleConns < 0 {
-		errs = append(errs, fmt.Errorf("catalog: mysql pool sizes %d/%d must not be negative", c.MaxOpenConns, c.MaxIdleConns))
+		errs = append(errs, fmt.Errorf("sqlstore: mysql pool sizes %d/%d must not be negative", c.MaxOpenConns, c.MaxIdleConns))
 	}
 	for _, d := range []time.Duration{c.ConnMaxLifetime, c.ConnMaxIdleTime, c.DialTimeout, c.ReadTimeout, c.WriteTimeout} {
 		if d < 0 {
-			errs = append(errs, fmt.Errorf("catalog: mysql durations must not be negative, got %s", d))
+			errs = append(errs, fmt.Errorf("sqlstore: mysql durations must not be negative, got %s", d))
 			break
 		}
 	}

@@ -1,4 +1,4 @@
-package catalog
+package sqlstore
 
 import (
 	"context"
@@ -11,19 +11,22 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
 )
 
-// MySQL is the production Store, on MySQL or Aurora MySQL (RDS), normally
-// reached through RDS Proxy; the tests run it against MariaDB.
+// MySQL is the catalog.Store on MySQL or Aurora MySQL (RDS), normally reached
+// through RDS Proxy; the tests run it against MariaDB.
 type MySQL struct {
-	*sqlStore
+	*store
 }
 
-var _ Store = (*MySQL)(nil)
+var _ catalog.Store = (*MySQL)(nil)
 
 // MySQL error numbers the store branches on.
 const (
 	mysqlErrDuplicateEntry = 1062
+	mysqlErrLockWait       = 1205
 	mysqlErrDeadlock       = 1213
 )
 
@@ -46,7 +49,7 @@ func OpenMySQL(ctx context.Context, cfg MySQLConfig) (*MySQL, error) {
 	}
 	connector, err := mysql.NewConnector(dc)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: mysql config: %w", err)
+		return nil, fmt.Errorf("sqlstore: mysql config: %w", err)
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(cfg.MaxOpenConns)
@@ -54,23 +57,22 @@ func OpenMySQL(ctx context.Context, cfg MySQLConfig) (*MySQL, error) {
 	db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 
-	s := &MySQL{newSQLStore(db, dialect{
-		name: "mysql",
-		upsert: upsertSyntax{
-			// VALUES(col) rather than MySQL 8's row alias (AS new): it is
-			// deprecated there but still works, and MariaDB has no alias.
-			clause:   "ON DUPLICATE KEY UPDATE",
-			incoming: func(col string) string { return "VALUES(" + col + ")" },
-			existing: func(col string) string { return col },
-		},
+	s := &MySQL{&store{db: db, d: dialect{
+		name:        "mysql",
+		forUpdate:   " FOR UPDATE",
 		isDuplicate: func(err error) bool { return mysqlErrorIs(err, mysqlErrDuplicateEntry) },
-		// Concurrent upserts of one new id can deadlock in InnoDB, which
-		// rolls back one statement; running it again is the documented fix.
-		isRetryable: func(err error) bool { return mysqlErrorIs(err, mysqlErrDeadlock) },
-	})}
+		// Two transactions writing one new id can deadlock on InnoDB's gap
+		// locks, or, at READ COMMITTED, both find no row and collide on the
+		// insert; rerunning the transaction is the documented fix, and the
+		// second run finds the first one's row.
+		isRetryable: func(err error) bool {
+			return mysqlErrorIs(err, mysqlErrDeadlock) || mysqlErrorIs(err, mysqlErrLockWait) ||
+				mysqlErrorIs(err, mysqlErrDuplicateEntry)
+		},
+	}}}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("catalog: connect to mysql %s: %w", dc.Addr, err)
+		return nil, fmt.Errorf("sqlstore: connect to mysql %s: %w", dc.Addr, err)
 	}
 	if err := migrateMySQL(ctx, db); err != nil {
 		db.Close()
@@ -91,7 +93,7 @@ func (c MySQLConfig) driverConfig() (*mysql.Config, error) {
 	if c.DSN != "" {
 		var err error
 		if dc, err = mysql.ParseDSN(c.DSN); err != nil {
-			return nil, fmt.Errorf("catalog: mysql DSN: %w", err)
+			return nil, fmt.Errorf("sqlstore: mysql DSN: %w", err)
 		}
 	} else {
 		dc = mysql.NewConfig()
@@ -128,7 +130,7 @@ func (c MySQLConfig) driverConfig() (*mysql.Config, error) {
 		dc.WriteTimeout = c.WriteTimeout
 	}
 	if dc.DBName == "" {
-		return nil, errors.New("catalog: mysql DSN names no database")
+		return nil, errors.New("sqlstore: mysql DSN names no database")
 	}
 	return dc, nil
 }
@@ -144,7 +146,7 @@ func migrateMySQL(ctx context.Context, db *sql.DB) error {
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("catalog: migration connection: %w", err)
+		return fmt.Errorf("sqlstore: migration connection: %w", err)
 	}
 	defer func() {
 		// Returning driver.ErrBadConn from Raw makes database/sql close the
@@ -159,16 +161,16 @@ func migrateMySQL(ctx context.Context, db *sql.DB) error {
 	const lockName = "LEFT(CONCAT('imgpipe_catalog_migrate:', DATABASE()), 64)"
 	var got sql.NullInt64
 	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+lockName+", ?)", migrationLockWait).Scan(&got); err != nil {
-		return fmt.Errorf("catalog: take migration lock: %w", err)
+		return fmt.Errorf("sqlstore: take migration lock: %w", err)
 	}
 	if !got.Valid || got.Int64 != 1 {
-		return fmt.Errorf("catalog: migration lock not granted within %ds", migrationLockWait)
+		return fmt.Errorf("sqlstore: migration lock not granted within %ds", migrationLockWait)
 	}
 	if err := applyMigrations(ctx, conn, mysqlVersionTable, mysqlMigrations); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "DO RELEASE_LOCK("+lockName+")"); err != nil {
-		return fmt.Errorf("catalog: release migration lock: %w", err)
+		return fmt.Errorf("sqlstore: release migration lock: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package catalog
+package sqlstore
 
 import (
 	"context"
@@ -10,17 +10,18 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
 )
 
-// SQLite is the embedded Store, on modernc.org/sqlite (pure Go, so the
-// Lambda build stays CGO_ENABLED=0). It suits local runs, tests and a single
-// container; a file under /tmp in Lambda is per container and lost on
-// recycling, so production uses MySQL.
+// SQLite is the embedded catalog.Store, on modernc.org/sqlite (pure Go, so the Lambda build stays CGO_ENABLED=0). It
+// suits local runs, tests and a single container; a file under /tmp in Lambda is per container and lost on
+// recycling, so production uses DynamoDB or MySQL.
 type SQLite struct {
-	*sqlStore
+	*store
 }
 
-var _ Store = (*SQLite)(nil)
+var _ catalog.Store = (*SQLite)(nil)
 
 // sqliteBusyTimeoutMS is how long a connection waits for another process's
 // write lock (another container on a shared file, or the sqlite3 shell)
@@ -38,11 +39,11 @@ const sqliteBusyTimeoutMS = 5000
 // while this one writes, and busy_timeout covers writers in other processes.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
-		return nil, errors.New("catalog: empty SQLite path")
+		return nil, errors.New("sqlstore: empty SQLite path")
 	}
 	if strings.Contains(path, "?") {
 		// The driver would read the rest as connection parameters.
-		return nil, fmt.Errorf("catalog: SQLite path %q contains '?'", path)
+		return nil, fmt.Errorf("sqlstore: SQLite path %q contains '?'", path)
 	}
 	params := url.Values{}
 	params.Set("_busy_timeout", fmt.Sprint(sqliteBusyTimeoutMS))
@@ -50,33 +51,28 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	// NORMAL is durable across process crashes in WAL mode; only a power
 	// loss can lose the last commits, which a re-sent S3 event repairs.
 	params.Set("_synchronous", "NORMAL")
-	// Transactions (only migrations use one) take the write lock at BEGIN,
-	// so two processes migrating at once queue instead of deadlocking on a
-	// read-to-write upgrade.
+	// Transactions (migrations and MarkReady/MarkFailed) take the write lock
+	// at BEGIN, so two processes writing at once queue instead of deadlocking
+	// on a read-to-write upgrade.
 	params.Set("_txlock", "immediate")
 
 	db, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("catalog: open SQLite %s: %w", path, err)
+		return nil, fmt.Errorf("sqlstore: open SQLite %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 
-	s := &SQLite{newSQLStore(db, dialect{
-		name: "sqlite",
-		upsert: upsertSyntax{
-			clause:   "ON CONFLICT (id) DO UPDATE SET",
-			incoming: func(col string) string { return "excluded." + col },
-			existing: func(col string) string { return "images." + col },
-		},
+	s := &SQLite{&store{db: db, d: dialect{
+		name:        "sqlite",
 		isDuplicate: sqliteIsDuplicate,
 		isRetryable: func(error) bool { return false },
-	})}
+	}}}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("catalog: open SQLite %s: %w", path, err)
+		return nil, fmt.Errorf("sqlstore: open SQLite %s: %w", path, err)
 	}
 	if err := migrateSQLite(ctx, db); err != nil {
 		db.Close()
@@ -102,14 +98,14 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("catalog: begin migration: %w", err)
+		return fmt.Errorf("sqlstore: begin migration: %w", err)
 	}
 	if err := applyMigrations(ctx, tx, sqliteVersionTable, sqliteMigrations); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("catalog: commit migration: %w", err)
+		return fmt.Errorf("sqlstore: commit migration: %w", err)
 	}
 	return nil
 }

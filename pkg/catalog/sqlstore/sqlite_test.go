@@ -1,21 +1,26 @@
-package catalog
+package sqlstore
 
 import (
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/catalog/catalogtest"
 )
 
 func TestSQLiteContract(t *testing.T) {
-	runContract(t, sqliteOpener())
+	catalogtest.Run(t, sqliteOpener())
 }
 
 // sqliteOpener gives each test its own database file and reopens it on later
 // calls with the same t.
-func sqliteOpener() func(t *testing.T) Store {
+func sqliteOpener() func(t *testing.T) catalog.Store {
 	var mu sync.Mutex
 	paths := map[*testing.T]string{}
-	return func(t *testing.T) Store {
+	return func(t *testing.T) catalog.Store {
 		t.Helper()
 		mu.Lock()
 		path, ok := paths[t]
@@ -97,7 +102,7 @@ func TestSQLiteMemory(t *testing.T) {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
 	defer s.Close()
-	img := fullImage(newID())
+	img := &catalog.Image{ID: "0190a8f4-0000-7000-8000-000000000001"}
 	if err := s.Create(t.Context(), img); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -147,9 +152,9 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// exec reruns a statement while the dialect calls its error transient, up to
-// a bound, and returns the last error.
-func TestExecRetries(t *testing.T) {
+// retry reruns a transaction while the dialect calls its failure transient, up to a bound, and returns the last
+// error.
+func TestRetry(t *testing.T) {
 	s, err := OpenSQLite(t.Context(), ":memory:")
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
@@ -160,15 +165,75 @@ func TestExecRetries(t *testing.T) {
 	}{
 		"permanent":        {transient: 0, wantCalls: 1},
 		"transient twice":  {transient: 2, wantCalls: 3},
-		"always transient": {transient: 100, wantCalls: 4},
+		"always transient": {transient: 100, wantCalls: 5},
 	} {
-		calls := 0
-		s.d.isRetryable = func(error) bool { calls++; return calls <= tc.transient }
-		if err := s.exec(t.Context(), "INSERT INTO no_such_table VALUES (1)"); err == nil {
-			t.Errorf("%s: exec on a missing table succeeded", name)
+		checks := 0
+		s.d.isRetryable = func(error) bool { checks++; return checks <= tc.transient }
+		runs := 0
+		err := s.retry(t.Context(), func() error {
+			runs++
+			_, err := s.db.ExecContext(t.Context(), "INSERT INTO no_such_table VALUES (1)")
+			return err
+		})
+		if err == nil {
+			t.Errorf("%s: insert into a missing table succeeded", name)
 		}
-		if calls != tc.wantCalls {
-			t.Errorf("%s: statement ran %d times, want %d", name, calls, tc.wantCalls)
+		if runs != tc.wantCalls {
+			t.Errorf("%s: ran %d times, want %d", name, runs, tc.wantCalls)
 		}
+	}
+}
+
+// TestSchemaVersion: every open, the first and the ones that find the work done, ends at the latest version.
+func TestSchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	for i := range 2 {
+		s, err := OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("OpenSQLite #%d: %v", i+1, err)
+		}
+		v, err := s.SchemaVersion(t.Context())
+		s.Close()
+		if err != nil || v != latest(sqliteMigrations) || v < 2 {
+			t.Fatalf("open #%d: schema version %d, %v; want %d", i+1, v, err, latest(sqliteMigrations))
+		}
+	}
+}
+
+// TestSQLiteMigratesVersion1Rows: a catalog written before owners existed keeps its rows, which get no owner and an
+// origin guessed from their staging key.
+func TestSQLiteMigratesVersion1Rows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(t.Context(), db, sqliteVersionTable, sqliteMigrations[:1]); err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	upload, console := "0190a8f4-0000-7000-8000-000000000001", "5b3e1f0a-6f43-5c1e-9f7e-3c9a7d2b8e10"
+	for _, r := range [][]string{{upload, "staging/" + upload + ".jpg", "ready"}, {console, "staging/holiday.jpg", "failed"}} {
+		if _, err := db.ExecContext(t.Context(), `INSERT INTO images (id, status, filename, staging_key, created_at, updated_at)
+			VALUES (?, ?, 'a.jpg', ?, '2025-01-01 00:00:00.000000', '2025-01-01 00:00:00.000000')`, r[0], r[2], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	defer s.Close()
+	for id, want := range map[string]catalog.Origin{upload: catalog.OriginUpload, console: catalog.OriginConsole} {
+		img, err := s.Get(t.Context(), id)
+		if err != nil {
+			t.Fatalf("Get %s: %v", id, err)
+		}
+		if img.Origin != want || img.Owner != "" || img.Filename != "a.jpg" || img.CreatedAt.Year() != 2025 {
+			t.Errorf("migrated row %+v, want origin %s", img, want)
+		}
+	}
+	if err := s.Expire(t.Context(), upload, "x"); !errors.Is(err, catalog.ErrConflict) {
+		t.Errorf("the new status column's rules apply to old rows: %v", err)
 	}
 }
