@@ -1,0 +1,2 @@
+// Package dynamostore is the DynamoDB backend of catalog.Store.
+package dynamostore
