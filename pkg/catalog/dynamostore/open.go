@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -47,8 +48,15 @@ func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
-		o.RetryMaxAttempts = cfg.MaxAttempts
-		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, cfg.MaxBackoff)
+		// The DynamoDB client's own retry policy (25 ms base delay for errors, 1 s for throttling, jittered and
+		// doubling) with our attempts and cap. retry.AddWithMaxBackoffDelay would swap in the legacy backoff, which
+		// starts at 1 s for every error. RetryMaxAttempts is cleared so that AWS_MAX_ATTEMPTS does not wrap it.
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = cfg.MaxAttempts
+			so.MaxBackoff = cfg.MaxBackoff
+			so.BaseDelay = 25 * time.Millisecond
+		})
+		o.RetryMaxAttempts = 0
 		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(cfg.AttemptTimeout)
 	}), nil
 }

@@ -69,9 +69,28 @@ func valueSize(v types.AttributeValue) int {
 	return 0
 }
 
-// numberSize is one byte per two significant digits plus one; leading and trailing zeros do not count, the sign
-// and decimal point neither. Zero is one byte.
+// numberSize is the size of a number. DynamoDB stores the significant digits in pairs aligned on the decimal
+// point (base 100) after one byte of sign and exponent, so it is 1 + ceil(digits/2) bytes, one more when an even
+// count of digits straddles a pair boundary, and one more for a negative number; leading and trailing zeros do not
+// count, and zero is one byte. The guide rounds this to "one byte per two significant digits, plus one"; this is
+// the exact form, which dynalite implements too and the capacity test checks against it.
 func numberSize(s string) int {
-	digits := strings.Trim(strings.NewReplacer("-", "", "+", "", ".", "").Replace(s), "0")
-	return (len(digits)+1)/2 + 1
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	all := intPart + frac
+	lead := len(all) - len(strings.TrimLeft(all, "0"))
+	digits := strings.Trim(all, "0")
+	if digits == "" {
+		return 1
+	}
+	exp := len(intPart) - 1 - lead // the power of ten of the first significant digit
+	n := 1 + (len(digits)+1)/2
+	if len(digits)%2 == 0 && exp%2 == 0 {
+		n++
+	}
+	if neg {
+		n++
+	}
+	return n
 }
