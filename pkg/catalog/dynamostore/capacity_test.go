@@ -181,10 +181,10 @@ func TestCapacity(t *testing.T) {
 		}(), want))
 	}
 
-	id := "0192f5b4-7c1e-7d3a-9b2e-4f6a8c0d1e2f" // a UUIDv7, as the upload function makes
+	id := "0192f5b4-7c1e-7d3a-9b2e-4f6a8c0d1e2f"    // a UUIDv7, as the upload function makes
 	owner := "3c6e1f2a-9b8d-4e7f-a1c2-5d4b3a2f1e0d" // a Cognito sub
 	upload := &catalog.Image{ID: id, Owner: owner, Filename: "IMG_20250301_183012.jpg", ContentType: "image/jpeg", Bytes: 3_481_223,
-		Fields: map[string]string{"title": "Sunset over the bay", "album": "holiday-2025", "tags": "beach,sunset,family"},
+		Fields:     map[string]string{"title": "Sunset over the bay", "album": "holiday-2025", "tags": "beach,sunset,family"},
 		StagingKey: "staging/" + id + ".jpg"}
 	result := &catalog.Image{ID: id, Origin: catalog.OriginUpload, StagingKey: upload.StagingKey, SourceETag: `"9b2cf535f27731c974343645a3985328"`,
 		ContentType: "image/jpeg", Bytes: 3_481_223, Width: 4032, Height: 3024, OriginalKey: "original/" + id + ".jpg",
