@@ -137,9 +137,9 @@ func marshal(img *catalog.Image) map[string]types.AttributeValue {
 	return item
 }
 
-// fieldsValue stores the form fields as a map of strings, so they read as themselves in the console. An empty
-// field name is allowed as a map key (unlike a top-level attribute name), which the contract test of form fields
-// checks against the server.
+// fieldsValue stores the form fields as a map of strings, so they read as themselves in the console. dynalite
+// accepts an empty field name as a map key; whether DynamoDB does is not known here, but the upload function's form
+// parser refuses a part without a name, so none reaches the catalog that way.
 func fieldsValue(fields map[string]string) types.AttributeValue {
 	m := make(map[string]types.AttributeValue, len(fields))
 	for k, v := range fields {
