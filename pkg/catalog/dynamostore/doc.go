@@ -75,7 +75,8 @@
 // and follows LastEvaluatedKey when a Query stops at its 1 MB limit first, so a page with a next cursor is always
 // full (TestPagesPastOneMegabyte).
 //
-// Global secondary indexes are eventually consistent: an index entry follows its item typically within a second.
+// Global secondary indexes are eventually consistent: an index entry follows its item, usually within a fraction of
+// a second.
 // A listing right after Create may not show the new row yet, or may show a row as it was just before its last
 // write; the API's answer to an upload and GET /images/{id} (Get) are the read-after-write paths. Paging keeps its
 // promises for what the index shows: no row twice (each page starts after the last key seen) and no row skipped
