@@ -9,7 +9,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 # cfn-lint from PATH, else through whichever python3 has the cfnlint package (pip install cfn-lint).
 CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())')
 
-.PHONY: help run token test test-mysql e2e bench build package lint deploy smoke smoke-local clean
+.PHONY: help run token test test-mysql test-dynamo e2e bench build package lint deploy smoke smoke-local clean
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -21,11 +21,14 @@ USER ?= local-user
 token: ## Print a bearer token for the local stack (USER=alice, ADMIN=1 for the admin group)
 	@$(GO) run ./cmd/imgpipe-local -data data token $(USER) $(if $(ADMIN),-admin,)
 
-test: ## Run the tests (the MySQL suite too when CATALOG_TEST_MYSQL_DSN is set; .ci/run sets it)
+test: ## Run the tests (the MySQL and DynamoDB suites too when CATALOG_TEST_MYSQL_DSN / CATALOG_TEST_DYNAMODB_ENDPOINT are set; .ci/run sets them)
 	$(GO) test -count=1 ./...
 
 test-mysql: ## Start a private MariaDB on 127.0.0.1 (installing it with apt-get if needed) and run the tests against it
 	eval "$$(scripts/mariadb.sh start)" && $(GO) test -count=1 ./...
+
+test-dynamo: ## Start a private dynalite on 127.0.0.1 (installing it with npm if needed) and run the DynamoDB catalog's tests against it
+	eval "$$(scripts/dynalite.sh start)" && $(GO) test -count=1 ./pkg/catalog/dynamostore/ ./cmd/catalog-migrate/
 
 e2e: ## End-to-end test of the real bootstrap binaries under a Lambda Runtime API, against MinIO (built once, cached)
 	MINIO_REQUIRED=1 $(GO) test -count=1 -v -run . ./e2e/

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/catalog/dynamostore"
 	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/config"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
@@ -66,6 +67,9 @@ func Connect(ctx context.Context, c config.Common, getenv func(string) string) (
 	return &Clients{Bucket: storage.NewBucket(client, c.Storage.Bucket), Catalog: catalog.NewLazy(open)}, nil
 }
 
+// DriverDynamoDB is CATALOG_DRIVER's value for the DynamoDB catalog.
+const DriverDynamoDB = "dynamodb"
+
 // catalogOpener reads the chosen backend's own settings, reporting their mistakes now, and returns how to open it.
 func catalogOpener(driver string, getenv func(string) string) (func(context.Context) (catalog.Store, error), error) {
 	switch driver {
@@ -75,6 +79,12 @@ func catalogOpener(driver string, getenv func(string) string) (func(context.Cont
 			return nil, err
 		}
 		return func(ctx context.Context) (catalog.Store, error) { return sqlstore.Open(ctx, cfg) }, nil
+	case DriverDynamoDB:
+		cfg, err := dynamostore.ConfigFromEnv(getenv)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) (catalog.Store, error) { return dynamostore.Open(ctx, cfg) }, nil
 	}
-	return nil, fmt.Errorf("CATALOG_DRIVER=%q: want sqlite or mysql", driver)
+	return nil, fmt.Errorf("CATALOG_DRIVER=%q: want dynamodb, mysql or sqlite", driver)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/catalog/dynamostore"
 	"github.com/imgpipe/imgpipe/pkg/function"
 	"github.com/imgpipe/imgpipe/pkg/function/resize"
 	"github.com/imgpipe/imgpipe/pkg/function/upload"
@@ -105,8 +106,15 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 		}
 		return defaults[k]
 	}
-	if getenv("CATALOG_DRIVER") == "sqlite" {
+	switch getenv("CATALOG_DRIVER") {
+	case "sqlite":
 		st.CatalogPath = getenv("CATALOG_SQLITE_PATH")
+	case function.DriverDynamoDB:
+		// A local DynamoDB-protocol server (DYNAMODB_ENDPOINT) starts empty: create the table, as the template does
+		// in AWS.
+		if err := createTable(ctx, getenv); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
 		return err
@@ -189,4 +197,20 @@ func (st *Stack) Close() error {
 		errs = append(errs, st.Resize.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// createTable creates the DynamoDB catalog's table if it is missing.
+func createTable(ctx context.Context, getenv func(string) string) error {
+	cfg, err := dynamostore.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	client, err := dynamostore.NewClient(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := dynamostore.CreateTable(ctx, client, cfg.Table); err != nil {
+		return fmt.Errorf("create the catalog table %s: %w", cfg.Table, err)
+	}
+	return nil
 }

@@ -247,3 +247,36 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
 }
+
+// TestDynamoDBCatalog runs the local stack on the DynamoDB catalog (CATALOG_DRIVER=dynamodb against a local
+// DynamoDB-protocol server), which creates its table on start.
+func TestDynamoDBCatalog(t *testing.T) {
+	endpoint := os.Getenv("CATALOG_TEST_DYNAMODB_ENDPOINT")
+	if endpoint == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CATALOG_TEST_DYNAMODB_ENDPOINT is empty but CI=true")
+		}
+		t.Skip(`CATALOG_TEST_DYNAMODB_ENDPOINT is not set; run eval "$(scripts/dynalite.sh start)"`)
+	}
+	table := fmt.Sprintf("imgpipe-localstack-%d", time.Now().UnixNano())
+	env := map[string]string{"CATALOG_DRIVER": "dynamodb", "CATALOG_TABLE": table, "DYNAMODB_ENDPOINT": endpoint}
+	st, err := Start(t.Context(), Options{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0",
+		Getenv: func(k string) string { return env[k] }, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	client = clientAs(t, st, "tester", false)
+	body, ct := testimage.Multipart(testimage.Part{Field: "file", Filename: "photo.jpg", Data: testimage.JPEG(800, 600)})
+	resp, err := client.Post(st.APIURL+"/images", ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&up)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	checkDerivatives(t, waitReady(t, st, up.ID), image.Pt(800, 600), image.Pt(640, 480), image.Pt(320, 240))
+}
