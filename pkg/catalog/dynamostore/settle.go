@@ -312,9 +312,9 @@ func (s *Store) Expire(ctx context.Context, id, reason string) error {
 			u.remove = append(u.remove, e.n(attrFailureReason))
 		}
 		out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           aws.String(s.table),
-			Key:                                 key(id),
-			UpdateExpression:                    aws.String(u.String()),
+			TableName:        aws.String(s.table),
+			Key:              key(id),
+			UpdateExpression: aws.String(u.String()),
 			ConditionExpression: aws.String(e.n(attrStatus) + " = " + e.v("pending", str(string(catalog.StatusPending))) +
 				" AND attribute_not_exists(" + e.n(attrSourceETag) + ")"),
 			ExpressionAttributeNames:            e.attrNames(),
