@@ -1,6 +1,6 @@
 # The front door: `make run` runs the whole pipeline locally, `make test` runs the tests. `make help` lists the rest.
 SHELL := bash
-FUNCTIONS := upload resize authorizer
+FUNCTIONS := upload resize authorizer sweep
 GO ?= go
 STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).

@@ -1,4 +1,5 @@
-// Package api is the image API, an http.Handler: POST /images uploads a photo, GET /images/{id} reports its status
+// Package api is the image API, an http.Handler: POST /images uploads a photo, POST /uploads hands out a presigned
+// S3 POST for one too big for a Lambda payload, GET /images/{id} reports its status
 // and derivative URLs, GET /images lists images newest first, DELETE /images/{id} removes an image, and OPTIONS
 // answers CORS preflight. Package apigw adapts it to API Gateway's events, so the same handler serves REST and HTTP
 // APIs in AWS and the local API Gateway front under `make run`.

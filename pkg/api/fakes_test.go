@@ -14,6 +14,7 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/layout"
+	"github.com/imgpipe/imgpipe/pkg/storage"
 )
 
 var errInjected = errors.New("injected failure")
@@ -27,6 +28,9 @@ type memObjects struct {
 	mu      sync.Mutex
 	objects map[string]memObject
 	failPut bool
+
+	posts       []storage.PostPolicy
+	failPresign bool
 }
 
 type memObject struct {
@@ -56,6 +60,21 @@ func (m *memObjects) PresignGet(_ context.Context, key string, ttl time.Duration
 	return "https://bucket.example/" + key + "?ttl=" + ttl.String(), nil
 }
 
+// PresignPost records the policy it was asked for and answers with fields that name it.
+func (m *memObjects) PresignPost(_ context.Context, p storage.PostPolicy) (*storage.PresignedPost, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failPresign {
+		return nil, errInjected
+	}
+	m.posts = append(m.posts, p)
+	fields := map[string]string{"key": p.Key, "Content-Type": p.ContentType, "policy": "eyJ…", "x-amz-signature": "sig"}
+	for k, v := range p.Metadata {
+		fields["x-amz-meta-"+k] = v
+	}
+	return &storage.PresignedPost{URL: "https://bucket.example/", Fields: fields, Expires: time.Now().Add(p.TTL)}, nil
+}
+
 func (m *memObjects) keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -80,12 +99,15 @@ func (downCatalog) List(context.Context, catalog.Query) ([]catalog.Image, string
 // testConfig is small enough that the limits can be hit with small images.
 func testConfig() Config {
 	return Config{
-		Layout:      layout.New("staging/", "derivatives/", "originals/", "failed/"),
-		Form:        form.Limits{FileField: "file", MaxFileBytes: 64 << 10, MaxFields: 4, MaxFieldBytes: 256},
-		MaxPixels:   1_000_000,
-		Widths:      []int{1920, 640, 320},
-		CORSOrigins: []string{"https://app.example"},
-		URLTTL:      time.Hour,
+		Layout:             layout.New("staging/", "derivatives/", "originals/", "failed/"),
+		Form:               form.Limits{FileField: "file", MaxFileBytes: 64 << 10, MaxFields: 4, MaxFieldBytes: 256},
+		MaxPixels:          1_000_000,
+		Widths:             []int{1920, 640, 320},
+		CORSOrigins:        []string{"https://app.example"},
+		URLTTL:             time.Hour,
+		DirectMaxBytes:     50 << 20,
+		DirectTTL:          15 * time.Minute,
+		PendingDeleteAfter: time.Hour,
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // Errors of the API itself.
 var (
-	errNotFound         = publicerr.New(http.StatusNotFound, "not_found", "no such route; the API serves /images and /images/{id}")
+	errNotFound         = publicerr.New(http.StatusNotFound, "not_found", "no such route; the API serves /images, /images/{id} and /uploads")
 	errMethodNotAllowed = publicerr.New(http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed here")
 	errInternal         = publicerr.New(http.StatusInternalServerError, "internal", "internal error")
 )

@@ -12,6 +12,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
@@ -91,15 +92,18 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, caller auth.Calle
 }
 
 // delete removes an image's derivatives, its archived (or quarantined) original and then its row. Objects go first:
-// if S3 fails, the row still lists them and the client can retry. A pending image is refused, because the resize
-// function may be writing its derivatives at this moment.
+// if S3 fails, the row still lists them and the client can retry. A pending image is refused while the resize
+// function may be writing its derivatives; once it has been pending for longer than PendingDeleteAfter nothing is
+// processing it, and it is deleted with its staging copy and whatever an attempt may have written. An expired
+// upload has no objects and is simply removed.
 func (s *Service) delete(w http.ResponseWriter, r *http.Request, caller auth.Caller) error {
 	ctx := r.Context()
 	img, err := s.lookup(ctx, r.PathValue("id"), caller)
 	if err != nil {
 		return err
 	}
-	if img.Status == catalog.StatusPending {
+	stuck := img.Status == catalog.StatusPending && time.Since(img.CreatedAt) > s.Config.PendingDeleteAfter
+	if img.Status == catalog.StatusPending && !stuck {
 		return errStillBusy
 	}
 	var keys []string
@@ -108,6 +112,16 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	}
 	if img.OriginalKey != "" {
 		keys = append(keys, img.OriginalKey)
+	}
+	if stuck {
+		// The staging copy first, so that no event can start on it again, then every key an attempt could have
+		// written.
+		keys = append([]string{img.StagingKey}, keys...)
+		for _, w := range s.Config.Widths {
+			for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG} {
+				keys = append(keys, s.Config.Layout.DerivativeKey(img.ID, w, f.Ext))
+			}
+		}
 	}
 	for _, k := range keys {
 		if err := s.Objects.Delete(ctx, k); err != nil {

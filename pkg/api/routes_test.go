@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imgpipe/imgpipe/internal/testimage"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
@@ -248,5 +249,38 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 		if status != 503 || strings.Contains(resp["error"].(map[string]any)["message"].(string), "injected") {
 			t.Fatalf("%s: %d %v", path, status, resp)
 		}
+	}
+}
+
+// TestDeleteStuckAndExpired: an image pending for longer than PendingDeleteAfter is deleted with its staging copy
+// and any output an attempt left; an expired direct upload is simply removed.
+func TestDeleteStuckAndExpired(t *testing.T) {
+	env := newTestEnv(t)
+	old := &catalog.Image{ID: "0190a8f4-0000-7000-8000-0000000000aa", StagingKey: "staging/0190a8f4-0000-7000-8000-0000000000aa.jpg",
+		CreatedAt: time.Now().Add(-2 * time.Hour)}
+	if err := env.store.Create(t.Context(), old); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{old.StagingKey, "derivatives/" + old.ID + "/640.jpg"} {
+		env.objects.Put(t.Context(), k, []byte("x"), "image/jpeg", nil)
+	}
+	if status, _, resp := invoke(t, env.svc, routeEvent(t, "http-v2-base64", "DELETE", "/images/"+old.ID, "", nil)); status != 204 {
+		t.Fatalf("stuck: %d %v", status, resp)
+	}
+	if keys := env.objects.keys(); len(keys) != 0 {
+		t.Fatalf("left %v", keys)
+	}
+	exp := &catalog.Image{ID: "0190a8f4-0000-7000-8000-0000000000bb", Origin: catalog.OriginDirect, StagingKey: "staging/x.jpg"}
+	if err := env.store.Create(t.Context(), exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.store.Expire(t.Context(), exp.ID, "the upload URL expired before a photo arrived"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, resp := invoke(t, env.svc, routeEvent(t, "rest-v1-base64", "DELETE", "/images/"+exp.ID, "", nil)); status != 204 {
+		t.Fatalf("expired: %d %v", status, resp)
+	}
+	if env.rows(t) != 0 {
+		t.Fatal("rows left")
 	}
 }

@@ -20,6 +20,7 @@ type Objects interface {
 	Put(ctx context.Context, key string, data []byte, contentType string, meta map[string]string) error
 	Delete(ctx context.Context, key string) error
 	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
+	PresignPost(ctx context.Context, p storage.PostPolicy) (*storage.PresignedPost, error)
 }
 
 // Catalog is the part of the image catalog the API uses.
@@ -45,6 +46,11 @@ type Config struct {
 	URLTTL        time.Duration // lifetime of presigned derivative URLs
 	PublicBaseURL string        // when set (a CDN), derivative URLs are this plus the key, unsigned
 	Auth          auth.Config   // how callers are identified
+	// DirectMaxBytes and DirectTTL bound a direct upload (POST /uploads): its size, and how long its POST works.
+	DirectMaxBytes int64
+	DirectTTL      time.Duration
+	// PendingDeleteAfter is how long an image must have been pending before DELETE removes it anyway.
+	PendingDeleteAfter time.Duration
 }
 
 // Service serves the image API. Its fields are its dependencies; it holds no per-request state.
@@ -62,6 +68,8 @@ type Service struct {
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /images", s.authenticated(s.upload))
+	mux.Handle("POST /uploads", s.authenticated(s.direct))
+	mux.HandleFunc("OPTIONS /uploads", s.preflight)
 	mux.Handle("GET /images", s.authenticated(s.list))
 	mux.Handle("GET /images/{id}", s.authenticated(s.get))
 	mux.Handle("DELETE /images/{id}", s.authenticated(s.delete))

@@ -50,6 +50,13 @@ type Upload struct {
 	AuthMode    string
 	GroupsClaim string // AUTH_GROUPS_CLAIM (cognito:groups): the claim listing the caller's groups
 	AdminGroup  string // AUTH_ADMIN_GROUP (admin): members see and delete every image
+	// DirectMaxBytes is MAX_DIRECT_UPLOAD_BYTES (52428800): the largest photo POST /uploads hands out a URL for.
+	DirectMaxBytes int64
+	// DirectTTL is DIRECT_UPLOAD_TTL (15m): how long a direct upload's POST works.
+	DirectTTL time.Duration
+	// PendingDeleteAfter is SWEEP_STALE_AFTER (1h): a pending image older than this may be deleted, since nothing is
+	// processing it any more.
+	PendingDeleteAfter time.Duration
 }
 
 // Resize configures the resize function.
@@ -109,6 +116,12 @@ func LoadUpload(getenv func(string) string) (Upload, error) {
 	}
 	u.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
 	u.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
+	u.DirectMaxBytes = e.int64("MAX_DIRECT_UPLOAD_BYTES", 50<<20, 1, 5<<30) // S3's POST limit is 5 GB
+	u.DirectTTL = e.duration("DIRECT_UPLOAD_TTL", 15*time.Minute)
+	u.PendingDeleteAfter = e.duration("SWEEP_STALE_AFTER", time.Hour)
+	if u.DirectTTL > 7*24*time.Hour {
+		e.errs = append(e.errs, errors.New("DIRECT_UPLOAD_TTL: at most 168h, SigV4's limit"))
+	}
 	return u, errors.Join(e.errs...)
 }
 
@@ -121,4 +134,22 @@ func LoadResize(getenv func(string) string) (Resize, error) {
 	r.ArchiveOriginals = e.bool("ARCHIVE_ORIGINALS", true)
 	r.ConsoleOwner = e.str("CONSOLE_OWNER", "")
 	return r, errors.Join(e.errs...)
+}
+
+// Sweep configures the sweep function (the reconcile job).
+type Sweep struct {
+	Common
+	StaleAfter  time.Duration // SWEEP_STALE_AFTER (1h): re-drive staging objects, and give up on uploads, older than this
+	ExpiryGrace time.Duration // SWEEP_EXPIRY_GRACE (15m): how long an expired direct upload may still arrive
+	DLQURL      string        // DLQ_URL: the resize function's on-failure SQS queue, drained by every sweep
+}
+
+// LoadSweep reads the sweep function's configuration.
+func LoadSweep(getenv func(string) string) (Sweep, error) {
+	e := &env{getenv: getenv}
+	s := Sweep{Common: loadCommon(e)}
+	s.StaleAfter = e.duration("SWEEP_STALE_AFTER", time.Hour)
+	s.ExpiryGrace = e.duration("SWEEP_EXPIRY_GRACE", 15*time.Minute)
+	s.DLQURL = e.str("DLQ_URL", "")
+	return s, errors.Join(e.errs...)
 }

@@ -101,13 +101,8 @@ func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
 			return nil, ErrMalformed.Wrap(err)
 		}
 		fieldBytes += len(name) + len(v)
-		switch {
-		case fieldBytes > lim.MaxFieldBytes:
-			return nil, ErrFieldsInvalid.Withf("the text fields exceed %d bytes in total", lim.MaxFieldBytes)
-		case len(f.Fields) >= lim.MaxFields:
-			return nil, ErrFieldsInvalid.Withf("more than %d text fields", lim.MaxFields)
-		case !utf8.ValidString(name) || !utf8.Valid(v):
-			return nil, ErrFieldsInvalid.Withf("field %q is not valid UTF-8", name)
+		if err := checkField(name, string(v), len(f.Fields), fieldBytes, lim); err != nil {
+			return nil, err
 		}
 		if _, dup := f.Fields[name]; dup {
 			return nil, ErrFieldsInvalid.Withf("field %q appears more than once", name)
@@ -119,6 +114,39 @@ func Parse(body io.Reader, contentType string, lim Limits) (*Form, error) {
 	}
 	return f, nil
 }
+
+// checkField checks one more field against the limits: n fields are already kept, and total is the size of all
+// names and values so far, this one included.
+func checkField(name, value string, n, total int, lim Limits) error {
+	switch {
+	case total > lim.MaxFieldBytes:
+		return ErrFieldsInvalid.Withf("the text fields exceed %d bytes in total", lim.MaxFieldBytes)
+	case n >= lim.MaxFields:
+		return ErrFieldsInvalid.Withf("more than %d text fields", lim.MaxFields)
+	case name == "":
+		return ErrFieldsInvalid.Withf("a text field has no name")
+	case !utf8.ValidString(name) || !utf8.ValidString(value):
+		return ErrFieldsInvalid.Withf("field %q is not valid UTF-8", name)
+	}
+	return nil
+}
+
+// CheckFields checks text fields that arrived another way (the JSON of a direct upload) against the same limits
+// as the fields of a multipart upload.
+func CheckFields(fields map[string]string, lim Limits) error {
+	total, n := 0, 0
+	for name, v := range fields {
+		total += len(name) + len(v)
+		if err := checkField(name, v, n, total, lim); err != nil {
+			return err
+		}
+		n++
+	}
+	return nil
+}
+
+// CleanFilename reduces a client-supplied filename to a storable base name (see cleanFilename).
+func CleanFilename(name string) string { return cleanFilename(name) }
 
 // readFile reads the file part, stopping one byte past the limit so an oversized file is detected without being
 // read whole.

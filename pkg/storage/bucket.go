@@ -106,15 +106,10 @@ func (b *Bucket) Get(ctx context.Context, key string, maxBytes int64) (*Object, 
 // Copy copies src to dst inside the bucket on the server side, replacing its metadata with meta, so an object too
 // large to hold in memory can still be moved. It needs s3:GetObject on src and s3:PutObject on dst.
 func (b *Bucket) Copy(ctx context.Context, src, dst, contentType string, meta map[string]string) error {
-	// The copy source is URL-encoded. Escape '+' too: some servers decode it as a space.
-	segs := strings.Split(src, "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-	}
 	_, err := b.client.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket:            aws.String(b.name),
 		Key:               aws.String(dst),
-		CopySource:        aws.String(b.name + "/" + strings.Join(segs, "/")),
+		CopySource:        aws.String(copySource(b.name, src)),
 		ContentType:       aws.String(contentType),
 		Metadata:          meta,
 		MetadataDirective: types.MetadataDirectiveReplace,
@@ -123,6 +118,15 @@ func (b *Bucket) Copy(ctx context.Context, src, dst, contentType string, meta ma
 		return fmt.Errorf("copy %s to %s: %w", src, dst, classify(err))
 	}
 	return nil
+}
+
+// copySource is the x-amz-copy-source of key: URL-encoded, '+' too, since some servers decode it as a space.
+func copySource(bucket, key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+	}
+	return bucket + "/" + strings.Join(segs, "/")
 }
 
 // Delete removes key. Deleting a missing key succeeds, as it does in S3.
@@ -215,4 +219,78 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]ObjectInfo, error) 
 		}
 	}
 	return out, nil
+}
+
+// PostPolicy is what a presigned browser-based POST may upload: exactly one key, a size range, a content type and
+// metadata that S3 itself enforces, until the policy expires.
+type PostPolicy struct {
+	Key         string
+	ContentType string
+	MaxBytes    int64
+	Metadata    map[string]string // sent as x-amz-meta-<name> form fields, which the policy requires verbatim
+	TTL         time.Duration
+}
+
+// PresignedPost is where and how to send a browser-based POST: every field in Fields, then the file last, as
+// multipart/form-data to URL.
+type PresignedPost struct {
+	URL     string
+	Fields  map[string]string
+	Expires time.Time
+}
+
+// PresignPost signs a POST policy for p. S3 refuses an upload to another key, of another size or content type, or
+// with other metadata, so a client holding the fields can put one photo at one place and nothing else. Like a
+// presigned URL it carries the signer's permissions: the function needs s3:PutObject on the key.
+func (b *Bucket) PresignPost(ctx context.Context, p PostPolicy) (*PresignedPost, error) {
+	conds := []any{
+		[]any{"content-length-range", 1, p.MaxBytes},
+		map[string]string{"Content-Type": p.ContentType},
+		map[string]string{"key": p.Key},
+	}
+	for k, v := range p.Metadata {
+		conds = append(conds, map[string]string{"x-amz-meta-" + k: v})
+	}
+	expires := time.Now().Add(p.TTL).UTC().Truncate(time.Second)
+	req, err := b.presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b.name), Key: aws.String(p.Key)},
+		func(o *s3.PresignPostOptions) { o.Expires, o.Conditions = p.TTL, conds })
+	if err != nil {
+		return nil, fmt.Errorf("presign post %s: %w", p.Key, err)
+	}
+	fields := req.Values
+	fields["Content-Type"] = p.ContentType
+	for k, v := range p.Metadata {
+		fields["x-amz-meta-"+k] = v
+	}
+	return &PresignedPost{URL: req.URL, Fields: fields, Expires: expires}, nil
+}
+
+// Touch copies key onto itself, which S3 reports as a new ObjectCreated:Copy event: the way the sweep re-drives a
+// staging object whose event was lost or failed for good. The content, its ETag (S3's is the MD5 of a single-part
+// object's bytes, and a copy is single-part), the content type and the metadata stay; S3 refuses a copy onto
+// itself that changes nothing, so a redriven-at entry is added.
+func (b *Bucket) Touch(ctx context.Context, key string) error {
+	head, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("head %s: %w", key, classify(err))
+	}
+	meta := map[string]string{}
+	for k, v := range head.Metadata {
+		meta[k] = v
+	}
+	meta["redriven-at"] = time.Now().UTC().Format(time.RFC3339)
+	// Only the object the HEAD saw: a photo put under the key since then has an event of its own.
+	_, err = b.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:            aws.String(b.name),
+		Key:               aws.String(key),
+		CopySource:        aws.String(copySource(b.name, key)),
+		CopySourceIfMatch: head.ETag,
+		ContentType:       head.ContentType,
+		Metadata:          meta,
+		MetadataDirective: types.MetadataDirectiveReplace,
+	})
+	if err != nil {
+		return fmt.Errorf("touch %s: %w", key, classify(err))
+	}
+	return nil
 }

@@ -35,14 +35,17 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 	}
 	svc := &api.Service{Objects: c.Bucket, Catalog: c.Catalog, Log: o.Logger("upload", cfg.LogLevel), NewID: api.NewID,
 		Config: api.Config{
-			Layout:        cfg.Layout,
-			Form:          form.Limits{FileField: cfg.FileField, MaxFileBytes: cfg.MaxFileBytes, MaxFields: cfg.MaxFields, MaxFieldBytes: cfg.MaxFieldBytes},
-			MaxPixels:     cfg.MaxPixels,
-			Widths:        cfg.Widths,
-			CORSOrigins:   cfg.CORSOrigins,
-			URLTTL:        cfg.URLTTL,
-			PublicBaseURL: cfg.PublicBaseURL,
-			Auth:          auth.Config{Required: cfg.AuthMode != "none", GroupsClaim: cfg.GroupsClaim, AdminGroup: cfg.AdminGroup},
+			Layout:             cfg.Layout,
+			Form:               form.Limits{FileField: cfg.FileField, MaxFileBytes: cfg.MaxFileBytes, MaxFields: cfg.MaxFields, MaxFieldBytes: cfg.MaxFieldBytes},
+			MaxPixels:          cfg.MaxPixels,
+			Widths:             cfg.Widths,
+			CORSOrigins:        cfg.CORSOrigins,
+			URLTTL:             cfg.URLTTL,
+			PublicBaseURL:      cfg.PublicBaseURL,
+			Auth:               auth.Config{Required: cfg.AuthMode != "none", GroupsClaim: cfg.GroupsClaim, AdminGroup: cfg.AdminGroup},
+			DirectMaxBytes:     cfg.DirectMaxBytes,
+			DirectTTL:          cfg.DirectTTL,
+			PendingDeleteAfter: cfg.PendingDeleteAfter,
 		}}
 	return &Function{Config: cfg, Bucket: c.Bucket, Catalog: c.Catalog, Handler: svc.Handler()}, nil
 }
