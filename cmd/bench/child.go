@@ -99,7 +99,7 @@ func ours(data []byte, widths []int, quality int) ([]output, stages, error) {
 	for i, d := range res.Outputs {
 		out[i] = output{d.Width, d.Height, len(d.Data), d.Data}
 	}
-	return out, stages(res.Stages), nil
+	return out, stages{Decode: res.Stages.Decode + res.Stages.Colour, Resize: res.Stages.Resize, Encode: res.Stages.Encode}, nil
 }
 
 // sampleHeap polls the bytes held by heap objects (live or not yet swept, which is what the process must map)

@@ -1,8 +1,6 @@
 package colour
 
 import (
-	"bytes"
-	"encoding/binary"
 	"image"
 	"image/color"
 	"math"
@@ -10,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/testimage"
 )
 
 // missing skips a test whose external input is absent, except under CI, where the tools and profiles are
@@ -124,67 +124,7 @@ func rmse(t *testing.T, a, b image.Image) float64 {
 	return math.Sqrt(sum/float64(3*r.Dx()*r.Dy())) / 65535
 }
 
-// matrixProfile writes a v4 matrix/TRC RGB display profile: D50 white, the given D50-adapted colourant columns and
-// one parametric TRC shared by the three channels. colord has no Display P3 profile, so the tests make one.
-func matrixProfile(m mat3, trc curve) []byte {
-	fixed := func(v float64) uint32 { return uint32(int32(math.Round(v * 65536))) }
-	xyz := func(v [3]float64) []byte {
-		b := make([]byte, 20)
-		copy(b, "XYZ ")
-		for i, c := range v {
-			binary.BigEndian.PutUint32(b[8+4*i:], fixed(c))
-		}
-		return b
-	}
-	para := make([]byte, 12+4*paramCount[trc.fn])
-	copy(para, "para")
-	binary.BigEndian.PutUint16(para[8:], uint16(trc.fn))
-	for i := 0; i < paramCount[trc.fn]; i++ {
-		binary.BigEndian.PutUint32(para[12+4*i:], fixed(trc.params[i]))
-	}
-	desc := []byte("mluc\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x0CenUS\x00\x00\x00\x0A\x00\x00\x00\x1C\x00P\x003\x00 \x00t\x00t")
-	type tag struct {
-		sig  string
-		data []byte
-	}
-	tags := []tag{
-		{"desc", desc}, {"wtpt", xyz(d50)},
-		{"rXYZ", xyz([3]float64{m[0][0], m[1][0], m[2][0]})},
-		{"gXYZ", xyz([3]float64{m[0][1], m[1][1], m[2][1]})},
-		{"bXYZ", xyz([3]float64{m[0][2], m[1][2], m[2][2]})},
-		{"rTRC", para}, {"gTRC", para}, {"bTRC", para},
-	}
-	var body bytes.Buffer
-	dir := make([]byte, 4+12*len(tags))
-	binary.BigEndian.PutUint32(dir, uint32(len(tags)))
-	off := 128 + len(dir)
-	for i, tg := range tags {
-		e := dir[4+12*i:]
-		copy(e, tg.sig)
-		binary.BigEndian.PutUint32(e[4:], uint32(off+body.Len()))
-		binary.BigEndian.PutUint32(e[8:], uint32(len(tg.data)))
-		body.Write(tg.data)
-		for body.Len()%4 != 0 {
-			body.WriteByte(0)
-		}
-	}
-	h := make([]byte, 128)
-	binary.BigEndian.PutUint32(h[0:], uint32(128+len(dir)+body.Len()))
-	copy(h[4:], "lcms")
-	h[8], h[9] = 4, 0x30
-	copy(h[12:], "mntrRGB XYZ ")
-	binary.BigEndian.PutUint16(h[24:], 2024)
-	copy(h[36:], "acsp")
-	for i, c := range d50 {
-		binary.BigEndian.PutUint32(h[68+4*i:], fixed(c))
-	}
-	return append(append(h, dir...), body.Bytes()...)
-}
-
-// displayP3 is a Display P3 profile as Apple ships it: P3 primaries, D65 white, the sRGB transfer curve.
-func displayP3() []byte {
-	m, _ := rgbToXYZD50(0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290)
-	return matrixProfile(m, srgbCurve)
-}
+// displayP3 is a Display P3 profile as Apple ships it (colord has none), computed independently of this package.
+func displayP3() []byte { return testimage.DisplayP3ICC() }
 
 func readFileIfExists(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -234,7 +234,7 @@ func renameTag(b []byte, from, to string) []byte {
 	return b
 }
 
-// withCurveCount replaces the shared TRC of matrixProfile by a 'curv' that declares count entries.
+// withCurveCount replaces the shared TRC of displayP3 by a 'curv' that declares count entries.
 func withCurveCount(b []byte, count uint32) []byte {
 	n := int(b[131])
 	for i := 0; i < n; i++ {

@@ -50,7 +50,7 @@ type Output struct {
 
 // Stages records how long each step took, for logs and metrics.
 type Stages struct {
-	Decode, Resize, Encode time.Duration
+	Decode, Colour, Resize, Encode time.Duration
 }
 
 // Result is the outcome of Process.
@@ -59,6 +59,9 @@ type Result struct {
 	Width, Height int      // upright source size
 	Outputs       []Output // in the order of the request's targets
 	Stages        Stages
+	// Colour says what was done about an embedded colour profile: "" (none), "sRGB", "converted to sRGB", or why
+	// one was ignored.
+	Colour string
 }
 
 // Widths is the resize function's fixed-width cascade as targets: one FitInside output per width, in the source's
@@ -93,6 +96,8 @@ func Process(ctx context.Context, data []byte, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	tc := time.Now()
+	src, res.Colour = toSRGB(src, info, data)
 	t1 := time.Now()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -110,7 +115,7 @@ func Process(ctx context.Context, data []byte, req Request) (*Result, error) {
 	for i, s := range steps {
 		res.Outputs[s.index] = out[i]
 	}
-	res.Stages = Stages{Decode: t1.Sub(t0), Resize: t2.Sub(t1), Encode: time.Since(t2)}
+	res.Stages = Stages{Decode: tc.Sub(t0), Colour: t1.Sub(tc), Resize: t2.Sub(t1), Encode: time.Since(t2)}
 	return res, nil
 }
 

@@ -407,7 +407,8 @@ func (j *job) row(src *source) *catalog.Image {
 func (j *job) logDone(src *source, res *imageproc.Result) {
 	attrs := []any{"outcome", Processed, "source", fmt.Sprintf("%dx%d", res.Width, res.Height),
 		"bytes_in", len(src.obj.Body), "format", res.Source.Format.Name, "orientation", res.Source.Orientation,
-		"decode_ms", ms(res.Stages.Decode), "resize_ms", ms(res.Stages.Resize), "encode_ms", ms(res.Stages.Encode)}
+		"colour", res.Colour, "decode_ms", ms(res.Stages.Decode), "colour_ms", ms(res.Stages.Colour),
+		"resize_ms", ms(res.Stages.Resize), "encode_ms", ms(res.Stages.Encode)}
 	var out int
 	ds := make([]string, 0, len(res.Outputs))
 	for _, o := range res.Outputs {
@@ -426,6 +427,7 @@ func (j *job) logDone(src *source, res *imageproc.Result) {
 		{Name: "BytesOut", Unit: metrics.Bytes, Value: float64(out)},
 		{Name: "Pixels", Unit: metrics.Count, Value: float64(res.Source.Pixels())},
 		{Name: "DecodeMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Decode)},
+		{Name: "ColourMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Colour)},
 		{Name: "ResizeMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Resize)},
 		{Name: "EncodeMs", Unit: metrics.Milliseconds, Value: ms(res.Stages.Encode)},
 		{Name: "TotalMs", Unit: metrics.Milliseconds, Value: ms(time.Since(j.start))},
