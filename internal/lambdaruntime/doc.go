@@ -17,6 +17,15 @@
 // Invoke, which is a cold start. The Extensions and Telemetry APIs are not
 // served; aws-lambda-go only logs a warning when they are missing.
 //
+// Invoke is a synchronous (RequestResponse) invocation, with its 6 MB
+// response limit. InvokeStream is a streaming one, as behind a function URL
+// with InvokeMode RESPONSE_STREAM: the runtime's chunked /response is relayed
+// to the caller as it arrives, with its http-integration-response prelude
+// (status, headers, cookies) parsed, up to 200 MB at Lambda's bandwidth cap,
+// and an error the runtime reports in the trailers surfaces from the body's
+// Read. FunctionURLEvent builds the event such a function receives from an
+// *http.Request. See stream.go for the wire format and its sources.
+//
 // Binaries must be built with -tags lambda.norpc, as the Makefile does for
 // deployment, because the legacy net/rpc protocol is not served.
 package lambdaruntime

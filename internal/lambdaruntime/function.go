@@ -79,6 +79,16 @@ type Options struct {
 	// Output, when set, receives each line the process writes to stdout or
 	// stderr. It must stay usable until Close returns.
 	Output io.Writer
+	// MaxStreamBytes limits a response streamed to InvokeStream; 0 means
+	// MaxStreamResponseBytes. A longer response ends after the limit with
+	// a *FunctionError of type Function.ResponseSizeTooLarge.
+	MaxStreamBytes int64
+	// StreamRate is the bandwidth, in bytes per second, at which a streamed
+	// response is relayed past its first StreamBurstBytes; 0 means
+	// DefaultStreamRate, as in Lambda, and a negative value lifts the cap.
+	// The time counts against Timeout, as it does in Lambda, where a 200 MB
+	// response takes over 90 s.
+	StreamRate int64
 }
 
 func (o Options) withDefaults() Options {
@@ -97,6 +107,12 @@ func (o Options) withDefaults() Options {
 	if o.InitTimeout == 0 {
 		o.InitTimeout = DefaultInitTimeout
 	}
+	if o.MaxStreamBytes == 0 {
+		o.MaxStreamBytes = MaxStreamResponseBytes
+	}
+	if o.StreamRate == 0 {
+		o.StreamRate = DefaultStreamRate
+	}
 	return o
 }
 
@@ -110,6 +126,8 @@ type Function struct {
 	addr string
 	srv  *http.Server
 	arn  string
+	// urlID names the emulated function URL (FunctionURLDomain).
+	urlID string
 
 	// sem holds one token per running Invoke, so invocations queue like
 	// requests to a single Lambda environment.
@@ -167,6 +185,7 @@ func Start(ctx context.Context, path string, opts Options) (*Function, error) {
 		life:    ctx,
 		addr:    ln.Addr().String(),
 		arn:     fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", opts.Region, accountID, opts.FunctionName),
+		urlID:   randomHex(32),
 		sem:     make(chan struct{}, 1),
 		slots:   make(chan slot),
 		closing: make(chan struct{}),

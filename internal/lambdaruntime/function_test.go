@@ -17,9 +17,10 @@ import (
 	"time"
 )
 
-// echofn is the path of testdata/echofn built once for all tests, because a
-// build per test would dominate the run time.
-var echofn string
+// echofn and streamfn are the paths of testdata/echofn and testdata/streamfn
+// built once for all tests, because a build per test would dominate the run
+// time.
+var echofn, streamfn string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "lambdaruntime-test-")
@@ -28,7 +29,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	echofn, err = Build(ctx, "./testdata/echofn", dir)
+	echofn, err = Build(ctx, "./testdata/echofn", filepath.Join(dir, "echofn"))
+	if err == nil {
+		streamfn, err = Build(ctx, "./testdata/streamfn", filepath.Join(dir, "streamfn"))
+	}
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

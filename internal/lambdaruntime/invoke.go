@@ -44,14 +44,30 @@ type invocation struct {
 	traceID  string
 	payload  []byte
 	deadline time.Time
-	result   chan result // buffered; written once, by complete
+	// streaming marks an InvokeStream call, for which /response is relayed as it arrives rather than buffered.
+	streaming bool
+	// proc is the process the invocation was handed to; set by dispatch before the hand-over.
+	proc   *process
+	result chan result // buffered; written once, by complete
 
 	completed bool // guarded by Function.mu
 }
 
+// result is what the runtime posted: a buffered payload, the start of a streamed one, or an error.
 type result struct {
 	payload []byte
+	stream  *stream
 	err     error
+}
+
+func newInvocation(payload []byte, streaming bool) *invocation {
+	return &invocation{
+		id:        uuid.NewString(),
+		traceID:   traceID(time.Now()),
+		payload:   payload,
+		streaming: streaming,
+		result:    make(chan result, 1),
+	}
 }
 
 // Invoke sends one event to the function and waits for its response. It
@@ -61,43 +77,57 @@ type result struct {
 // Calls queue behind each other, because one Lambda environment handles one
 // event at a time.
 //
+// Invoke is a synchronous (RequestResponse) invocation: the response is
+// buffered and limited to MaxResponseBytes even when the runtime streams it.
+// Use InvokeStream for a function behind a RESPONSE_STREAM function URL.
+//
 // If ctx ends while the function is running, the process is killed, since
 // it is left in an unknown state; the next Invoke starts a fresh one.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	if len(payload) > MaxPayloadBytes {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(payload), MaxPayloadBytes)
+	inv := newInvocation(payload, false)
+	p, release, err := f.begin(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	res, err := f.await(ctx, p, inv)
+	if err != nil {
+		return nil, err
+	}
+	return res.payload, res.err
+}
+
+// begin waits for the environment to be free and hands inv to a live
+// process, cold-starting one if needed. On success the caller owns the
+// environment until it calls release.
+func (f *Function) begin(ctx context.Context, inv *invocation) (p *process, release func(), err error) {
+	if len(inv.payload) > MaxPayloadBytes {
+		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(inv.payload), MaxPayloadBytes)
 	}
 	select {
 	case f.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-f.sem }()
-
-	inv := &invocation{
-		id:      uuid.NewString(),
-		traceID: traceID(time.Now()),
-		payload: payload,
-		result:  make(chan result, 1),
+		return nil, nil, ctx.Err()
 	}
 	p, fresh, err := f.liveProcess()
-	if err != nil {
-		return nil, err
-	}
-	err = f.dispatch(ctx, p, inv)
-	if errors.Is(err, errIdleExit) && !fresh {
-		// The warm process died between invocations; aws-lambda-go exits
-		// just after reporting a panic. Lambda would cold-start here.
-		if p, _, err = f.liveProcess(); err != nil {
-			return nil, err
-		}
+	if err == nil {
 		err = f.dispatch(ctx, p, inv)
+		if errors.Is(err, errIdleExit) && !fresh {
+			// The warm process died between invocations; aws-lambda-go exits
+			// just after reporting a panic. Lambda would cold-start here.
+			if p, _, err = f.liveProcess(); err == nil {
+				err = f.dispatch(ctx, p, inv)
+			}
+		}
 	}
 	if err != nil {
-		return nil, err
+		<-f.sem
+		return nil, nil, err
 	}
-	defer f.setCurrent(nil)
-	return f.await(ctx, p, inv)
+	return p, func() {
+		f.setCurrent(nil)
+		<-f.sem
+	}, nil
 }
 
 // errIdleExit marks an exit before the process asked for the event.
@@ -117,6 +147,7 @@ func (f *Function) dispatch(ctx context.Context, p *process, inv *invocation) er
 				continue
 			}
 			inv.deadline = time.Now().Add(f.opts.Timeout)
+			inv.proc = p
 			f.setCurrent(inv)
 			s.ch <- inv
 			return nil
@@ -134,29 +165,35 @@ func (f *Function) dispatch(ctx context.Context, p *process, inv *invocation) er
 	}
 }
 
-// await waits for the result of a dispatched invocation.
-func (f *Function) await(ctx context.Context, p *process, inv *invocation) ([]byte, error) {
+// await waits for the result of a dispatched invocation: for a streamed
+// response, for its start. The error is about the invocation (exit,
+// timeout, ctx); a function error is in the result.
+func (f *Function) await(ctx context.Context, p *process, inv *invocation) (result, error) {
 	timer := time.NewTimer(time.Until(inv.deadline))
 	defer timer.Stop()
 	select {
 	case res := <-inv.result:
-		return res.payload, res.err
+		return res, nil
 	case <-p.done:
 		// The result may have arrived just before the exit, as it does
 		// after a panic; it is the better answer.
 		select {
 		case res := <-inv.result:
-			return res.payload, res.err
+			return res, nil
 		default:
 		}
-		return nil, f.exitError(p, errors.New("during the invocation"))
+		return result{}, f.exitError(p, errors.New("during the invocation"))
 	case <-timer.C:
 		p.kill()
-		return nil, fmt.Errorf("%w after %s", ErrTimeout, f.opts.Timeout)
+		return result{}, f.timeoutError()
 	case <-ctx.Done():
 		p.kill()
-		return nil, ctx.Err()
+		return result{}, ctx.Err()
 	}
+}
+
+func (f *Function) timeoutError() error {
+	return fmt.Errorf("%w after %s", ErrTimeout, f.opts.Timeout)
 }
 
 func (f *Function) setCurrent(inv *invocation) {

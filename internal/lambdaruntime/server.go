@@ -86,6 +86,19 @@ func (f *Function) handleResponse(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation in progress with that request ID")
 		return
 	}
+	// The header is optional, and only "streaming" is a valid value.
+	if mode := r.Header.Get(headerResponseMode); mode != "" && mode != responseModeStreaming {
+		f.complete(inv, result{err: &FunctionError{
+			ErrorType:    "Runtime.InvalidResponseModeHeader",
+			ErrorMessage: fmt.Sprintf("invalid %s %q", headerResponseMode, mode),
+		}})
+		writeAPIError(w, http.StatusBadRequest, "InvalidFunctionResponseMode", "Invalid function response mode")
+		return
+	}
+	if inv.streaming {
+		f.relayStream(w, r, inv)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes+1))
 	if err != nil {
 		// The runtime went away mid-request; Invoke sees the exit.
