@@ -47,7 +47,7 @@ var (
 		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 	errPrecondition = errorf(http.StatusPreconditionFailed, "PreconditionFailed",
 		"At least one of the pre-conditions you specified did not hold")
-	errKeyTooLong  = errorf(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
+	errKeyTooLong   = errorf(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
 	errMalformedXML = errorf(http.StatusBadRequest, "MalformedXML",
 		"The XML you provided was not well-formed or did not validate against our published schema")
 	errIncompleteBody = errorf(http.StatusBadRequest, "IncompleteBody",

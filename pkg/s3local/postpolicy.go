@@ -335,4 +335,3 @@ func (q *request) postAnswer(f map[string]string, rec *objectRecord) {
 		q.w.WriteHeader(http.StatusNoContent)
 	}
 }
-

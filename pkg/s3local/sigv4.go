@@ -226,7 +226,7 @@ func (s *Server) checkScope(c credentialScope, bad func(string) *s3Error) *s3Err
 	case c.accessKey != s.opt.AccessKey:
 		return errInvalidAccessKey.with("AWSAccessKeyId", c.accessKey)
 	case c.region != s.opt.Region:
-		return bad("the region '" + c.region + "' is wrong; expecting '" + s.opt.Region + "'").with("Region", s.opt.Region)
+		return bad("the region '"+c.region+"' is wrong; expecting '"+s.opt.Region+"'").with("Region", s.opt.Region)
 	case c.service != "s3":
 		return bad("incorrect service \"" + c.service + "\". This endpoint belongs to \"s3\".")
 	case c.terminal != "aws4_request":
