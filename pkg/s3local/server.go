@@ -172,9 +172,12 @@ func (q *request) fail(err error) {
 	if e == errInternal {
 		q.s.opt.Log.Error("s3local: internal error", "method", q.r.Method, "path", q.r.URL.Path, "request_id", q.id, "err", err)
 	}
-	// Let the client finish sending a body we did not read (small ones only), so it sees the answer instead of
-	// a connection reset.
-	io.CopyN(io.Discard, q.r.Body, 1<<20)
+	// A body may be left unread. net/http would read it before answering, so a client that sends it only
+	// after an answer (Expect: 100-continue) or slowly would wait for us while we wait for it; closing the
+	// connection after the answer spares both.
+	if q.r.ContentLength != 0 {
+		q.w.Header().Set("Connection", "close")
+	}
 	writeError(q.w, q.r, e, q.id)
 }
 

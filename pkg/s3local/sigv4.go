@@ -73,7 +73,7 @@ func (s *Server) authenticate(r *http.Request) (*auth, *s3Error) {
 			"The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	case hdr == "":
 		return nil, errAccessDenied // an anonymous request; no bucket here is public
-	case !strings.HasPrefix(hdr, sigAlgorithm+" "):
+	case hdr != sigAlgorithm && !strings.HasPrefix(hdr, sigAlgorithm+" "):
 		if strings.HasPrefix(hdr, "AWS4-ECDSA-P256-SHA256") {
 			return nil, errorf(http.StatusBadRequest, "InvalidRequest",
 				"The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
