@@ -239,3 +239,18 @@ func TestPayloadHash(t *testing.T) {
 		})
 	}
 }
+
+// TestPresignedStreamingRefused: an aws-chunked body cannot ride on a presigned URL, where it would be stored
+// with its chunk framing.
+func TestPresignedStreamingRefused(t *testing.T) {
+	f := newFixture(t)
+	p, err := s3.NewPresignClient(f.client()).PresignPutObject(context.Background(),
+		&s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, p.URL+"&X-Amz-Content-Sha256="+streamingUnsignT, strings.NewReader("5\r\nhello\r\n0\r\n\r\n"))
+	if status, e, _ := do(t, req); status != 400 || e.Code != "InvalidRequest" {
+		t.Fatalf("got %d %s", status, e.Code)
+	}
+}

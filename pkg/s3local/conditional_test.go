@@ -198,3 +198,39 @@ func TestCopyConditions(t *testing.T) {
 		t.Fatalf("dst = %q", b)
 	}
 }
+
+// TestConcurrentCreateOnlyOnce: of many concurrent If-None-Match: * writers of one key, exactly one wins and
+// the object holds its bytes, because the condition is decided inside the index transaction.
+func TestConcurrentCreateOnlyOnce(t *testing.T) {
+	f := newFixture(t)
+	const writers = 8
+	results := make(chan string, writers)
+	for i := range writers {
+		go func() {
+			_, err := f.client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("once"),
+				Body: bytes.NewReader([]byte{byte('a' + i)}), IfNoneMatch: aws.String("*")})
+			if err != nil {
+				results <- errCode(err)
+				return
+			}
+			results <- string(rune('a' + i))
+		}()
+	}
+	var winners []string
+	for range writers {
+		r := <-results
+		switch {
+		case len(r) == 1:
+			winners = append(winners, r)
+		case r != "PreconditionFailed":
+			t.Errorf("writer failed with %s", r)
+		}
+	}
+	b, _ := f.get("once")
+	if len(winners) != 1 || string(b) != winners[0] {
+		t.Fatalf("winners %q, object %q", winners, b)
+	}
+	if ev := f.created(); len(ev) != 1 {
+		t.Fatalf("%d events for one creation", len(ev))
+	}
+}

@@ -38,11 +38,15 @@ type fixture struct {
 	mu     sync.Mutex
 	events []ObjectCreated
 	gone   []ObjectRemoved
+	opt    func(*Options) // applied to the options on every start
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opt ...func(*Options)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir()}
+	if len(opt) > 0 {
+		f.opt = opt[0]
+	}
 	f.start()
 	t.Cleanup(f.stop)
 	return f
@@ -50,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) start() {
 	f.t.Helper()
-	srv, err := New(Options{
+	o := Options{
 		Dir: f.dir, Region: testRegion, AccessKey: testAccessKey, SecretKey: testSecretKey, Buckets: []string{testBucket},
 		Now: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) },
 		OnObjectCreated: func(e ObjectCreated) {
@@ -63,7 +67,11 @@ func (f *fixture) start() {
 			f.gone = append(f.gone, e)
 			f.mu.Unlock()
 		},
-	})
+	}
+	if f.opt != nil {
+		f.opt(&o)
+	}
+	srv, err := New(o)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	OnObjectCreated func(ObjectCreated)
 	// OnObjectRemoved, if set, is called after an existing object was deleted (DeleteObject, DeleteObjects).
 	OnObjectRemoved func(ObjectRemoved)
+	// AllowedOrigins are the web origins (scheme://host:port, or "*") whose pages may call the server from a
+	// browser: presigned PUT and GET, POST policy uploads. It stands for a CORS configuration on every bucket;
+	// empty refuses cross-origin requests, as S3 does for a bucket without one.
+	AllowedOrigins []string
 	// Log receives internal failures (disk errors), which clients only see as InternalError. Default discards.
 	Log *slog.Logger
 }
@@ -138,6 +142,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "s3local")
 	if s.closed.Load() {
 		q.fail(errUnavailable)
+		return
+	}
+	q.corsHeaders()
+	if r.Method == http.MethodOptions {
+		q.preflight()
 		return
 	}
 	q.bucket, q.key, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")

@@ -201,18 +201,23 @@ func (s *Server) verifyPresigned(r *http.Request, q url.Values) (*auth, *s3Error
 	if e := checkSignedHeaders(r, signed); e != nil {
 		return nil, e
 	}
+	// A presigned URL does not sign the body unless it says so with X-Amz-Content-Sha256 (query), and a
+	// streaming body cannot be presigned: its chunk signatures chain on a request signature made for it.
 	payload := unsignedPayload
 	if p := q.Get("X-Amz-Content-Sha256"); p != "" {
 		payload = p
+	}
+	if strings.HasPrefix(payload, "STREAMING-") || strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		return nil, errorf(http.StatusBadRequest, "InvalidRequest", "A presigned URL cannot carry an aws-chunked streaming body")
 	}
 	creq := canonicalRequest(r, q, signed, payload, "X-Amz-Signature")
 	a, e := s.checkSignature(cred, amzDate, creq, q.Get("X-Amz-Signature"), payload)
 	if e != nil {
 		return nil, e
 	}
-	// A presigned request's body is not covered, except by an x-amz-content-sha256 header the client chose to
-	// sign, which then must match the body like in the header form.
-	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && isHexSHA256(h) {
+	// A signed x-amz-content-sha256 header (checkSignedHeaders refused an unsigned one) must match the body
+	// too, as in the header form.
+	if h := r.Header.Get("X-Amz-Content-Sha256"); isHexSHA256(h) {
 		a.payload = h
 	} else if !isHexSHA256(a.payload) {
 		a.payload = unsignedPayload
