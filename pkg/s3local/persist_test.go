@@ -29,6 +29,10 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if _, err := f.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("second")}); err != nil {
 		t.Fatal(err)
 	}
+	// Overwrites and deletes remove the replaced blobs at once (not only at the next start's clean-up).
+	if n := countFiles(t, filepath.Join(f.dir, "blobs")); n != 3 {
+		t.Fatalf("%d blobs for 3 live objects before restart", n)
+	}
 
 	f.restart()
 
