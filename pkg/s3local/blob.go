@@ -63,9 +63,11 @@ func (b *blobWriter) md5Hex() string { return hex.EncodeToString(b.md5.Sum(nil))
 
 // commit makes the blob durable under blobs/ and returns its id.
 func (b *blobWriter) commit() (string, error) {
-	if err := b.f.Sync(); err != nil {
-		b.abort()
-		return "", fmt.Errorf("sync blob: %w", err)
+	if !b.st.noSync {
+		if err := b.f.Sync(); err != nil {
+			b.abort()
+			return "", fmt.Errorf("sync blob: %w", err)
+		}
 	}
 	tmp := b.f.Name()
 	if err := b.f.Close(); err != nil {
@@ -81,7 +83,9 @@ func (b *blobWriter) commit() (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("rename blob: %w", err)
 	}
-	syncDir(filepath.Dir(dst))
+	if !b.st.noSync {
+		syncDir(filepath.Dir(dst))
+	}
 	return b.id, nil
 }
 
@@ -113,7 +117,9 @@ func (st *store) linkBlobLocked(src string) (string, error) {
 		return "", err
 	}
 	if err := os.Link(st.blobPath(src), dst); err == nil {
-		syncDir(filepath.Dir(dst))
+		if !st.noSync {
+			syncDir(filepath.Dir(dst))
+		}
 		return id, nil
 	}
 	in, err := os.Open(st.blobPath(src))

@@ -36,6 +36,10 @@ type Options struct {
 	// browser: presigned PUT and GET, POST policy uploads. It stands for a CORS configuration on every bucket;
 	// empty refuses cross-origin requests, as S3 does for a bucket without one.
 	AllowedOrigins []string
+	// NoSync skips the fsyncs that make each write durable before it is acknowledged (blob file, its
+	// directory, the index commit). Tests that throw the directory away can set it; a crash may then lose or
+	// tear recent writes (the index stays consistent; a lost blob reads as an error).
+	NoSync bool
 	// Log receives internal failures (disk errors), which clients only see as InternalError. Default discards.
 	Log *slog.Logger
 }
@@ -83,7 +87,7 @@ func New(o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	st, err := openStore(o.Dir)
+	st, err := openStore(o.Dir, o.NoSync)
 	if err != nil {
 		return nil, err
 	}

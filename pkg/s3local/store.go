@@ -70,12 +70,13 @@ type partRecord struct {
 // store is the index plus the blob directory. mu orders blob removal after a commit against readers that looked
 // a blob up and are about to open it: readers hold it shared from look-up to open, removers exclusively.
 type store struct {
-	dir string
-	db  *bolt.DB
-	mu  sync.RWMutex
+	dir    string
+	db     *bolt.DB
+	mu     sync.RWMutex
+	noSync bool
 }
 
-func openStore(dir string) (*store, error) {
+func openStore(dir string, noSync bool) (*store, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -88,7 +89,8 @@ func openStore(dir string) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
-	st := &store{dir: dir, db: db}
+	db.NoSync = noSync
+	st := &store{dir: dir, db: db, noSync: noSync}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bktBuckets, bktObjects, bktUploads} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
