@@ -5,6 +5,7 @@ import (
 	"net/http"
 )
 
+// listBuckets is ListBuckets, with every bucket in the configured region.
 func (q *request) listBuckets() error {
 	bs, err := q.s.st.listBuckets()
 	if err != nil {
@@ -27,6 +28,7 @@ func (q *request) listBuckets() error {
 	return nil
 }
 
+// headBucket answers 200 or 404, with the bucket's region as S3 gives it.
 func (q *request) headBucket() error {
 	if err := q.requireBucket(); err != nil {
 		return err
@@ -75,6 +77,7 @@ func (q *request) createBucket() error {
 	return nil
 }
 
+// deleteBucket removes an empty bucket; S3 refuses a non-empty one with BucketNotEmpty.
 func (q *request) deleteBucket() error {
 	if err := q.s.st.deleteBucket(q.bucket); err != nil {
 		return q.bucketError(err)

@@ -144,6 +144,7 @@ func (c *bodyCheck) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// finish runs the end-of-body checks in S3's order of precedence: length, signed SHA-256, MD5, checksums.
 func (c *bodyCheck) finish() error {
 	if c.want >= 0 && c.n != c.want {
 		return errIncompleteBody

@@ -85,6 +85,8 @@ func (c *chunkedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// line reads one CRLF-terminated line of framing. It is bounded by the buffer size, so a client cannot make
+// the server hold an endless chunk header.
 func (c *chunkedReader) line() (string, error) {
 	l, err := c.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -142,6 +144,8 @@ func (c *chunkedReader) endChunk() error {
 	return c.verify()
 }
 
+// verify checks the signature of the chunk just read: its string to sign chains on the previous signature
+// and covers the chunk's SHA-256 (the empty hash stands for chunk headers, which S3 chunks do not have).
 func (c *chunkedReader) verify() error {
 	if !c.signed {
 		return nil
@@ -156,6 +160,8 @@ func (c *chunkedReader) verify() error {
 	return nil
 }
 
+// finalChunk verifies the empty last chunk and reads the trailers; a signed trailer has its own signature,
+// the last link of the chain.
 func (c *chunkedReader) finalChunk() error {
 	if err := c.verify(); err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 
 const corsExposed = "ETag, Location, x-amz-request-id, x-amz-id-2, x-amz-checksum-crc32, x-amz-checksum-crc32c, x-amz-checksum-crc64nvme, x-amz-checksum-sha1, x-amz-checksum-sha256"
 
+// originAllowed returns the Access-Control-Allow-Origin value for origin: the origin itself when listed, "*"
+// when any origin is allowed.
 func (s *Server) originAllowed(origin string) (string, bool) {
 	if origin == "" {
 		return "", false

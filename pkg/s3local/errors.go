@@ -25,6 +25,7 @@ type s3Error struct {
 
 func (e *s3Error) Error() string { return e.Code + ": " + e.Message }
 
+// errorf builds an error; extra are name, value pairs of additional elements.
 func errorf(status int, code, message string, extra ...string) *s3Error {
 	e := &s3Error{Status: status, Code: code, Message: message}
 	for i := 0; i+1 < len(extra); i += 2 {

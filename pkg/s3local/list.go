@@ -145,6 +145,7 @@ func s3URLEncode(s string) string {
 	return b.String()
 }
 
+// listObjects is ListObjects (v1, paginated by marker) or, with list-type=2, ListObjectsV2.
 func (q *request) listObjects() error {
 	v := q.r.URL.Query()
 	prefix, delimiter, max, enc, err := q.listParams()
@@ -182,6 +183,7 @@ func (q *request) listObjects() error {
 	return nil
 }
 
+// encodeEntries applies encoding-type=url (or nothing) to the keys and prefixes of a page.
 func encodeEntries(l *listing, enc func(string) string) ([]listEntry, []commonPrefix) {
 	for i := range l.entries {
 		l.entries[i].Key = enc(l.entries[i].Key)

@@ -36,6 +36,8 @@ func (q *request) uploadFor() (string, *uploadRecord, error) {
 	return id, rec, err
 }
 
+// createUpload is CreateMultipartUpload. The object's metadata is taken now, as S3 does; the parts and the
+// completion carry none.
 func (q *request) createUpload() error {
 	if err := q.requireBucket(); err != nil {
 		return err
@@ -60,6 +62,7 @@ func (q *request) createUpload() error {
 	return nil
 }
 
+// partNumber parses a part number; S3 allows 1 to 10,000.
 func partNumber(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxParts {
@@ -109,6 +112,8 @@ func (q *request) uploadPart() error {
 	return nil
 }
 
+// uploadPartCopy copies a byte range of an existing object into a part. The AWS CLI uses it to copy objects
+// above its multipart threshold.
 func (q *request) uploadPartCopy(id string, n int) error {
 	sb, sk, err := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
@@ -170,6 +175,9 @@ func (d *diskReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// completeUpload checks the client's part list against the stored parts (ascending numbers, matching ETags,
+// every part but the last at least 5 MiB, as S3 requires), assembles the object and commits it under the same
+// conditions as a PUT. Parts left out of the list are dropped with the upload.
 func (q *request) completeUpload() error {
 	id, up, err := q.uploadFor()
 	if err != nil {
@@ -273,6 +281,7 @@ func (s *Server) concatParts(parts []partRecord) (*objectRecord, error) {
 		Modified: s.now(), PartSizes: sizes}, nil
 }
 
+// abortUpload drops an upload and its parts; S3 answers 204.
 func (q *request) abortUpload() error {
 	id, _, err := q.uploadFor()
 	if err != nil {
@@ -288,6 +297,7 @@ func (q *request) abortUpload() error {
 	return nil
 }
 
+// listParts is ListParts, paginated by part-number-marker and max-parts.
 func (q *request) listParts() error {
 	id, up, err := q.uploadFor()
 	if err != nil {

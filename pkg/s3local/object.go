@@ -90,6 +90,8 @@ func headerFieldsFrom(h http.Header) (headerFields, error) {
 	return hf, nil
 }
 
+// putObject stores the body under a new blob and only then, in one index transaction that also decides any
+// If-Match / If-None-Match, makes it the key's current version: a failed or refused upload changes nothing.
 func (q *request) putObject() error {
 	if err := q.requireBucket(); err != nil {
 		return err
@@ -180,6 +182,8 @@ func parseRange(h string, size int64) (br byteRange, ok bool, err error) {
 	return byteRange{first, last}, true, nil
 }
 
+// getObject answers GET and HEAD: preconditions first (304 / 412), then the range or part, then the bytes
+// from the blob opened before any overwrite could replace it.
 func (q *request) getObject(head bool) error {
 	rec, f, err := q.s.st.open(q.bucket, q.key)
 	if errors.Is(err, ErrNoSuchBucket) {
@@ -296,6 +300,8 @@ func (q *request) objectHeaders(rec *objectRecord, partial bool) {
 	}
 }
 
+// deleteObject answers 204 whether or not the key existed, as S3 does, unless If-Match was given: then a
+// missing object is NoSuchKey and another ETag is PreconditionFailed.
 func (q *request) deleteObject() error {
 	old, err := q.s.st.remove(q.bucket, q.key, deleteCheck(q.r.Header.Get("If-Match")))
 	if errors.Is(err, ErrNoSuchBucket) {
@@ -336,6 +342,9 @@ func copySource(h string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// copyObject is CopyObject: the source conditions (x-amz-copy-source-if-*) are checked against the version
+// actually copied, the metadata is copied or replaced (x-amz-metadata-directive), and the destination takes
+// the same write conditions as a PUT.
 func (q *request) copyObject() error {
 	sb, sk, err := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
@@ -410,6 +419,7 @@ func drain(q *request) error {
 	return nil
 }
 
+// isoTime is the timestamp form of S3 XML documents: UTC, milliseconds.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // deleteObjects is the multi-object delete, POST /bucket?delete.
@@ -480,6 +490,8 @@ func (q *request) deleteObjects() error {
 	return nil
 }
 
+// hasChecksumHeader reports an x-amz-checksum-* header or trailer, which S3 takes in place of Content-MD5
+// where an integrity check is required (DeleteObjects); the SDK sends CRC32 there.
 func hasChecksumHeader(r *http.Request) bool {
 	for alg := range checksumAlgorithms {
 		if r.Header.Get(checksumHeader(alg)) != "" {

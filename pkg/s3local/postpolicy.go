@@ -48,6 +48,8 @@ func (q *request) postObject() {
 	}
 }
 
+// postObjectErr reads the fields before the file (the first of repeated fields wins), authenticates the
+// policy, checks it, and only then streams the file into a blob.
 func (q *request) postObjectErr() error {
 	if err := q.requireBucket(); err != nil {
 		return err

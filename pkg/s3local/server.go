@@ -121,6 +121,7 @@ func (s *Server) Path(bucket, key string) (string, error) {
 
 func (s *Server) now() time.Time { return s.opt.Now().UTC() }
 
+// requestID is unique per request (sequence and randomness), answered in x-amz-request-id and error bodies.
 func (s *Server) requestID() string {
 	var b [4]byte
 	rand.Read(b[:])

@@ -42,6 +42,7 @@ type credentialScope struct {
 	accessKey, date, region, service, terminal string
 }
 
+// parseCredential splits AKID/YYYYMMDD/REGION/SERVICE/aws4_request.
 func parseCredential(s string) (credentialScope, bool) {
 	// The access key cannot contain '/', but be lenient: split from the right.
 	parts := strings.Split(s, "/")
@@ -286,6 +287,8 @@ func stringToSign(amzDate, scope, creq string) string {
 	return sigAlgorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(h[:])
 }
 
+// signingKey derives SigV4's key: HMAC chained over date, region, service and "aws4_request", so a leaked
+// derived key is only good for one day, region and service.
 func signingKey(secret, date, region, service string) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), []byte(date))
 	k = hmacSHA256(k, []byte(region))
@@ -324,6 +327,8 @@ func canonicalRequest(r *http.Request, q url.Values, signed []string, payload, s
 	return b.String()
 }
 
+// canonicalQuery sorts the parameters by encoded name then value; a parameter without a value ("?uploads")
+// is "uploads=".
 func canonicalQuery(q url.Values, skip string) string {
 	type kv struct{ k, v string }
 	var pairs []kv

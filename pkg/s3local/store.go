@@ -76,6 +76,8 @@ type store struct {
 	noSync bool
 }
 
+// openStore opens dir, creating its layout, and clears what an earlier crash left. bbolt locks the index file,
+// so a second server on the same directory fails (after a short wait) instead of corrupting it.
 func openStore(dir string, noSync bool) (*store, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -168,6 +170,7 @@ func (st *store) blobPath(id string) string {
 	return filepath.Join(st.dir, "blobs", id[:2], id)
 }
 
+// newID names a blob or an upload: 128 random bits, so names never collide and never derive from a key.
 func newID() string {
 	var b [16]byte
 	rand.Read(b[:])

@@ -20,6 +20,7 @@ func partKey(n int) []byte {
 	return b[:]
 }
 
+// createUpload records a new upload; the bucket must exist.
 func (st *store) createUpload(id string, rec *uploadRecord) error {
 	return st.db.Update(func(tx *bolt.Tx) error {
 		if _, err := objectsOf(tx, rec.Bucket); err != nil {
@@ -49,6 +50,7 @@ func uploadOf(tx *bolt.Tx, id string) (*bolt.Bucket, *uploadRecord, error) {
 	return b, &rec, nil
 }
 
+// upload returns the record of upload id, or errNoUpload.
 func (st *store) upload(id string) (*uploadRecord, error) {
 	var rec *uploadRecord
 	err := st.db.View(func(tx *bolt.Tx) (err error) {
@@ -87,6 +89,7 @@ type numberedPart struct {
 	partRecord
 }
 
+// parts returns upload id and its parts, by part number.
 func (st *store) parts(id string) (*uploadRecord, []numberedPart, error) {
 	var rec *uploadRecord
 	var out []numberedPart
