@@ -234,3 +234,19 @@ func TestConcurrentCreateOnlyOnce(t *testing.T) {
 		t.Fatalf("%d events for one creation", len(ev))
 	}
 }
+
+func TestConditionalDeleteStar(t *testing.T) {
+	f := newFixture(t)
+	f.put("k", []byte("v"))
+	del := func() error {
+		_, err := f.client().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(testBucket), Key: aws.String("k"),
+			IfMatch: aws.String("*")})
+		return err
+	}
+	if err := del(); err != nil {
+		t.Fatalf("If-Match * on an existing object: %v", err)
+	}
+	if err := del(); errCode(err) != "NoSuchKey" {
+		t.Fatalf("If-Match * on a missing object: %v", err)
+	}
+}

@@ -161,3 +161,34 @@ func TestUploadPartCopy(t *testing.T) {
 		t.Fatalf("copied content of %d bytes differs", len(b))
 	}
 }
+
+func TestListUploadsAndParts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id, _ := f.uploadParts("staging/u.tif", []byte("p1"), []byte("p2"), []byte("p3"))
+	f.uploadParts("other/v.tif", []byte("x"))
+	ups, err := f.client().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(testBucket), Prefix: aws.String("staging/")})
+	if err != nil || len(ups.Uploads) != 1 || aws.ToString(ups.Uploads[0].UploadId) != id || aws.ToString(ups.Uploads[0].Key) != "staging/u.tif" {
+		t.Fatalf("uploads: %v %+v", err, ups)
+	}
+	var numbers []int32
+	p := s3.NewListPartsPaginator(f.client(), &s3.ListPartsInput{Bucket: aws.String(testBucket), Key: aws.String("staging/u.tif"),
+		UploadId: aws.String(id), MaxParts: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range page.Parts {
+			numbers = append(numbers, aws.ToInt32(part.PartNumber))
+		}
+	}
+	if fmt.Sprint(numbers) != "[1 2 3]" {
+		t.Fatalf("parts %v", numbers)
+	}
+	// An upload ID is bound to its key.
+	if _, err := f.client().ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(testBucket), Key: aws.String("other/v.tif"),
+		UploadId: aws.String(id)}); errCode(err) != "NoSuchUpload" {
+		t.Fatalf("upload ID with another key: %v", err)
+	}
+}

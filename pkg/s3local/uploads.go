@@ -1,6 +1,7 @@
 package s3local
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,7 @@ func (st *store) parts(id string) (*uploadRecord, []numberedPart, error) {
 		}
 		rec = r
 		return b.ForEach(func(k, v []byte) error {
-			if len(k) != 4 {
+			if bytes.Equal(k, keyInfo) { // "info" is 4 bytes too: test the name, not the length
 				return nil
 			}
 			var p partRecord
