@@ -74,6 +74,11 @@ func (b *blobWriter) commit() (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("close blob: %w", err)
 	}
+	// Read-only: the mirror exposes blobs by hard link, and an in-place edit there must not change an object.
+	// (Windows cannot remove a read-only file, and has no such view to protect.)
+	if runtime.GOOS != "windows" {
+		os.Chmod(tmp, 0o444)
+	}
 	dst := b.st.blobPath(b.id)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		os.Remove(tmp)

@@ -40,6 +40,10 @@ type Options struct {
 	// directory, the index commit). Tests that throw the directory away can set it; a crash may then lose or
 	// tear recent writes (the index stays consistent; a lost blob reads as an error).
 	NoSync bool
+	// Mirror keeps Dir/files/<bucket>/<key>, a read-only view of the objects as hard links to their blobs,
+	// for people to browse. Keys that are not plain relative paths are left out of it (see mirror.go); the
+	// server never reads it. Path finds any object's bytes.
+	Mirror bool
 	// Log receives internal failures (disk errors), which clients only see as InternalError. Default discards.
 	Log *slog.Logger
 }
@@ -87,7 +91,7 @@ func New(o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	st, err := openStore(o.Dir, o.NoSync)
+	st, err := openStore(o.Dir, o.NoSync, o.Mirror)
 	if err != nil {
 		return nil, err
 	}

@@ -70,15 +70,17 @@ type partRecord struct {
 // store is the index plus the blob directory. mu orders blob removal after a commit against readers that looked
 // a blob up and are about to open it: readers hold it shared from look-up to open, removers exclusively.
 type store struct {
-	dir    string
-	db     *bolt.DB
-	mu     sync.RWMutex
-	noSync bool
+	dir      string
+	db       *bolt.DB
+	mu       sync.RWMutex
+	noSync   bool
+	mirror   bool       // keep the files/ view (mirror.go)
+	mirrorMu sync.Mutex // serializes updates of the view
 }
 
 // openStore opens dir, creating its layout, and clears what an earlier crash left. bbolt locks the index file,
 // so a second server on the same directory fails (after a short wait) instead of corrupting it.
-func openStore(dir string, noSync bool) (*store, error) {
+func openStore(dir string, noSync, mirror bool) (*store, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -92,7 +94,7 @@ func openStore(dir string, noSync bool) (*store, error) {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
 	db.NoSync = noSync
-	st := &store{dir: dir, db: db, noSync: noSync}
+	st := &store{dir: dir, db: db, noSync: noSync, mirror: mirror}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bktBuckets, bktObjects, bktUploads} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -103,6 +105,9 @@ func openStore(dir string, noSync bool) (*store, error) {
 	})
 	if err == nil {
 		err = st.collectGarbage()
+	}
+	if err == nil {
+		err = st.rebuildMirror()
 	}
 	if err != nil {
 		db.Close()
@@ -286,6 +291,7 @@ func (st *store) put(bucket, key string, rec *objectRecord, check func(old *obje
 	if old != nil && old.Blob != rec.Blob {
 		st.removeBlobs(old.Blob)
 	}
+	st.syncMirror(bucket, key)
 	return old, nil
 }
 
@@ -316,6 +322,7 @@ func (st *store) remove(bucket, key string, check func(old *objectRecord) error)
 	}
 	if old != nil {
 		st.removeBlobs(old.Blob)
+		st.syncMirror(bucket, key)
 	}
 	return old, nil
 }
@@ -348,6 +355,18 @@ func (st *store) scan(bucket string, from []byte, fn func(key []byte, rec *objec
 	})
 }
 
+// scanTx calls fn for every object of the index bucket b.
+func (st *store) scanTx(b *bolt.Bucket, fn func(key string, rec *objectRecord)) error {
+	return b.ForEach(func(k, v []byte) error {
+		var rec objectRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("index record of %q: %w", k, err)
+		}
+		fn(string(k), &rec)
+		return nil
+	})
+}
+
 // Buckets.
 
 func (st *store) bucketExists(name string) (bool, error) {
@@ -375,13 +394,16 @@ func (st *store) createBucket(name string, now time.Time) (bool, error) {
 		_, err := tx.Bucket(bktObjects).CreateBucketIfNotExists([]byte(name))
 		return err
 	})
+	if err == nil && st.mirror {
+		os.MkdirAll(filepath.Join(st.dir, mirrorDir, name), 0o755)
+	}
 	return created, err
 }
 
 var errBucketNotEmpty = errorf(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
 
 func (st *store) deleteBucket(name string) error {
-	return st.db.Update(func(tx *bolt.Tx) error {
+	err := st.db.Update(func(tx *bolt.Tx) error {
 		b, err := objectsOf(tx, name)
 		if err != nil {
 			return err
@@ -394,6 +416,10 @@ func (st *store) deleteBucket(name string) error {
 		}
 		return tx.Bucket(bktBuckets).Delete([]byte(name))
 	})
+	if err == nil && st.mirror {
+		os.Remove(filepath.Join(st.dir, mirrorDir, name))
+	}
+	return err
 }
 
 type bucketInfo struct {
