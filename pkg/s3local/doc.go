@@ -6,9 +6,11 @@
 //
 // Objects live under a data directory: a bbolt index (index.db) maps each bucket and key to its metadata and to
 // an immutable blob file under blobs/, written once, fsynced and renamed into place before the index commits.
-// Path tells where an object's bytes are, for people who want to look at them.
+// Path tells where an object's bytes are; Options.Mirror also keeps files/<bucket>/<key>, a read-only view of
+// the objects whose keys are plain relative paths, for people to browse.
 //
 // What it knowingly leaves out: versioning, ACLs and bucket policies (one static credential may do everything),
-// object tagging, lifecycle, SSE, object lock, SigV2 and SigV4a, session tokens, virtual-hosted-style addressing
-// (clients must use path-style URLs), and multipart checksums of the composite type.
+// object tagging, lifecycle, SSE, object lock, SigV2 and SigV4a, session tokens (a signed token is not
+// checked), virtual-hosted-style addressing (clients must use path-style URLs), composite multipart checksums,
+// and per-bucket CORS rules (Options.AllowedOrigins applies to all buckets).
 package s3local
