@@ -76,6 +76,9 @@ func TestSignatures(t *testing.T) {
 		"wrong key":    {withCreds("AKIDUNKNOWN", testSecretKey), "InvalidAccessKeyId", 403},
 		"wrong region": {func(o *s3.Options) { o.Region = "us-west-2" }, "AuthorizationHeaderMalformed", 400},
 		"anonymous":    {func(o *s3.Options) { o.Credentials = aws.AnonymousCredentials{} }, "AccessDenied", 403},
+		"session token": {func(o *s3.Options) {
+			o.Credentials = credentials.NewStaticCredentialsProvider(testAccessKey, testSecretKey, "some-session-token")
+		}, "InvalidToken", 400},
 	}
 	for name, tc := range sdkCases {
 		t.Run("sdk/"+name, func(t *testing.T) {

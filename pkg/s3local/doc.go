@@ -10,7 +10,7 @@
 // the objects whose keys are plain relative paths, for people to browse.
 //
 // What it knowingly leaves out: versioning, ACLs and bucket policies (one static credential may do everything),
-// object tagging, lifecycle, SSE, object lock, SigV2 and SigV4a, session tokens (a signed token is not
-// checked), virtual-hosted-style addressing (clients must use path-style URLs), composite multipart checksums,
+// object tagging, lifecycle, SSE, object lock, SigV2 and SigV4a, session tokens (any token is refused as
+// InvalidToken), virtual-hosted-style addressing (clients must use path-style URLs), composite multipart checksums,
 // and per-bucket CORS rules (Options.AllowedOrigins applies to all buckets).
 package s3local

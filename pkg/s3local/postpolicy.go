@@ -185,7 +185,7 @@ func (q *request) checkPostSignature(f map[string]string) error {
 		return postArgument("Unsupported x-amz-algorithm; only AWS4-HMAC-SHA256 is supported.")
 	}
 	if _, ok := f["x-amz-security-token"]; ok {
-		return errorf(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+		return errInvalidToken
 	}
 	cred, ok := parseCredential(f["x-amz-credential"])
 	if !ok {

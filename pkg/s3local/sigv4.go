@@ -68,7 +68,11 @@ func (s *Server) authenticate(r *http.Request) (*auth, *s3Error) {
 		return nil, errorf(http.StatusBadRequest, "InvalidArgument",
 			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
 	case presigned:
-		return s.verifyPresigned(r, q)
+		a, e := s.verifyPresigned(r, q)
+		if e == nil && q.Get("X-Amz-Security-Token") != "" {
+			return nil, errInvalidToken
+		}
+		return a, e
 	case q.Has("AWSAccessKeyId") || q.Has("Signature") || strings.HasPrefix(hdr, "AWS "):
 		return nil, errorf(http.StatusBadRequest, "InvalidRequest",
 			"The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
@@ -81,8 +85,15 @@ func (s *Server) authenticate(r *http.Request) (*auth, *s3Error) {
 		}
 		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization Type")
 	}
-	return s.verifyHeader(r, hdr)
+	a, e := s.verifyHeader(r, hdr)
+	if e == nil && r.Header.Get("X-Amz-Security-Token") != "" {
+		return nil, errInvalidToken
+	}
+	return a, e
 }
+
+// errInvalidToken: the one credential here is a long-term key, so any session token is one S3 would not know.
+var errInvalidToken = errorf(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
 
 func malformedHeader(msg string) *s3Error {
 	return errorf(http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed; "+msg)
