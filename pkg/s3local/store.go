@@ -86,7 +86,7 @@ func openStore(dir string, noSync, mirror bool) (*store, error) {
 			return nil, err
 		}
 	}
-	db, err := bolt.Open(filepath.Join(dir, "index.db"), 0o644, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(filepath.Join(dir, "index.db"), 0o644, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrDirInUse, dir)
 	}
