@@ -1,20 +1,17 @@
-// Package s3test serves the S3 HTTP protocol in-process for tests (gofakes3 with an in-memory backend) and can
-// make chosen requests fail, so tests exercise the real SDK, signing and XML error paths rather than an
-// interface fake.
+// Package s3test serves the S3 HTTP protocol in-process for tests (the project's own S3 server, pkg/s3local, which
+// checks signatures and conditional requests as S3 does) and can make chosen requests fail, so tests exercise the
+// real SDK, signing and XML error paths rather than an interface fake.
 package s3test
 
 import (
 	"context"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
+	"github.com/imgpipe/imgpipe/pkg/s3local"
 	"github.com/imgpipe/imgpipe/pkg/storage"
 )
 
@@ -37,29 +34,22 @@ type Fault struct {
 // surfaces at once.
 func Start(t testing.TB, bucket string) *Server {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
+	srv, err := s3local.New(s3local.Options{Dir: t.TempDir(), AccessKey: "test", SecretKey: "test", Buckets: []string{bucket},
+		NoSync: true})
+	if err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{}
-	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodDelete && r.Header.Get("If-Match") != "" && !s.etagMatches(backend, bucket, r) {
-			// gofakes3 ignores If-Match on DELETE; AWS S3 answers 412, so the test server does too.
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusPreconditionFailed)
-			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`))
-			return
-		}
 		if s.faulty(r, bucket) {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusInternalServerError)
 			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>`))
 			return
 		}
-		fake.ServeHTTP(w, r)
+		srv.ServeHTTP(w, r)
 	}))
-	t.Cleanup(hs.Close)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
 	s.URL = hs.URL
 	client, err := storage.NewClient(context.Background(), storage.Config{Bucket: bucket, Region: "us-east-1",
 		Endpoint: hs.URL, AccessKeyID: "test", SecretAccessKey: "test", MaxAttempts: 1})
@@ -82,16 +72,6 @@ func (s *Server) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = nil
-}
-
-// etagMatches reports whether the object a conditional DELETE names still has the ETag it expects.
-func (s *Server) etagMatches(backend gofakes3.Backend, bucket string, r *http.Request) bool {
-	key := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/"+bucket), "/")
-	obj, err := backend.HeadObject(bucket, key)
-	if err != nil {
-		return false
-	}
-	return strings.Trim(r.Header.Get("If-Match"), `"`) == hex.EncodeToString(obj.Hash)
 }
 
 func (s *Server) faulty(r *http.Request, bucket string) bool {

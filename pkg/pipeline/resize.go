@@ -309,8 +309,13 @@ func (j *job) readyRow(src *source, res *imageproc.Result) *catalog.Image {
 // its own event.
 func (j *job) deleteStaging(ctx context.Context, obj *storage.Object) error {
 	err := j.r.Objects.DeleteIf(ctx, j.key, obj.ETag)
-	if errors.Is(err, storage.ErrChanged) {
+	switch {
+	case errors.Is(err, storage.ErrChanged):
 		j.log.Info("staging key was overwritten during processing; the new object is left for its own event")
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		// A conditional delete of a missing key is 404 in S3: a duplicate delivery processing the same object at
+		// the same time got there first, which is the outcome wanted.
 		return nil
 	}
 	return err
