@@ -66,6 +66,51 @@ func HEIC(t testing.TB, src image.Image, extra ...string) []byte {
 	})
 }
 
+// HEICFromJPEG encodes a JPEG with heif-enc, which turns its EXIF orientation into irot/imir and keeps the EXIF
+// block, orientation included, as an iPhone writes both.
+func HEICFromJPEG(t testing.TB, jpg []byte) []byte {
+	t.Helper()
+	bin := Tool(t, "heif-enc", "libheif-examples")
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jpg"), filepath.Join(dir, "out.heic")
+	if err := os.WriteFile(in, jpg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command(bin, "-q", "92", "-o", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("heif-enc: %v\n%s", err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Reference decodes a file with libheif's own heif-convert, which applies clap, irot and imir as a viewer does:
+// the picture a person is meant to see.
+func Reference(t testing.TB, file []byte) image.Image {
+	t.Helper()
+	bin := Tool(t, "heif-convert", "libheif-examples")
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.heic"), filepath.Join(dir, "out.png")
+	if err := os.WriteFile(in, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command(bin, in, out).CombinedOutput(); err != nil {
+		t.Fatalf("heif-convert: %v\n%s", err, msg)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // AVIF encodes src with avifenc (aom) at high quality; extra are more avifenc options (--irot, --imir, --grid,
 // --depth, --exif...).
 func AVIF(t testing.TB, src image.Image, extra ...string) []byte {
@@ -231,7 +276,6 @@ func (f *File) Bytes() []byte {
 	for _, b := range f.Brands {
 		ftyp = append(ftyp, b...)
 	}
-	ftyp = append(ftyp[:0:0], ftyp...)
 	binary.BigEndian.PutUint32(ftyp, uint32(len(ftyp)))
 	mdatAt := len(ftyp) + len(meta) + 8
 	meta = f.meta(mdatAt) // same size: every offset field is 32 bits

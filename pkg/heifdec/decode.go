@@ -51,6 +51,9 @@ func Decode(data []byte, maxPixels int64) (image.Image, error) {
 // decodeHEIC runs libheif on a copy of the file that libheif will neither turn nor crop, then decodes the alpha
 // plane separately (the wrapper keeps only the colour planes when it returns YCbCr) and joins them.
 func decodeHEIC(data []byte, l imagefile.HEIFLayout) (image.Image, error) {
+	if l.Coded.X < minHEICWidth {
+		return nil, ErrDecode.Withf("HEIC images narrower than %d pixels cannot be decoded here", minHEICWidth)
+	}
 	colour, err := heicDecode(forColour(data, l))
 	if err != nil {
 		return nil, err
@@ -79,6 +82,12 @@ func decodeHEIC(data []byte, l imagefile.HEIFLayout) (image.Image, error) {
 	}
 	return out, nil
 }
+
+// minHEICWidth: gen2brain/heic v0.4.5 lays out the planes it copies with a stride of the width rounded up to
+// 16 bytes, but libheif's planes narrower than 64 bytes have a 64-byte stride: a 4:2:0 image up to 96 pixels
+// wide comes back with sheared chroma, or the copy runs out of the module's memory (measured with widths 16-320,
+// see TestNarrowHEIC). Such files are icons rather than photos, and are refused rather than decoded wrong.
+const minHEICWidth = 97
 
 // heicDecode decodes with libheif and copies the result out of the module's memory (repairing what the
 // wrapper's allocator clobbers, see owned).

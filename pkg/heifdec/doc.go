@@ -16,6 +16,7 @@
 //   - HEIC with alpha: *image.NRGBA, or *image.RGBA when a 'prem' reference says the colour is premultiplied.
 //   - AVIF: *image.RGBA (8-bit; alpha premultiplied, as Go's RGBA is) or *image.RGBA64 (10 and 12-bit). libavif
 //     applies the matrix and range itself.
+//
 // Every image has its origin at (0, 0) and owns its memory: nothing points into the WebAssembly module's memory.
 //
 // The WebAssembly modules are compiled on first use, once per process (see Init).

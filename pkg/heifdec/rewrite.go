@@ -43,6 +43,13 @@ func forAlpha(data []byte, l imagefile.HEIFLayout) ([]byte, error) {
 		return nil, ErrDecode.Wrap(errors.New("heifdec: the alpha item's ID does not fit the pitm box"))
 	}
 	b[e.AlphaFlags] &^= 1
+	// The alpha plane is coded monochrome, and for a monochrome hvcC libheif 1.18 asks for YCbCr with
+	// monochrome chroma, which the wrapper does not handle. Declaring 4:2:0 in the hvcC (only libheif reads
+	// it; libde265 decodes what the stream's SPS says) makes libheif add neutral chroma planes, and the luma
+	// plane is the alpha.
+	if e.AlphaChroma > 0 {
+		b[e.AlphaChroma] = b[e.AlphaChroma]&^3 | 1
+	}
 	for _, at := range e.AuxlRefs {
 		copy(b[at:], "xaux")
 	}

@@ -79,6 +79,7 @@ type HEIFEdits struct {
 	PITMSize   int   // 2 or 4 bytes
 	AuxlRefs   []int // the 4-byte type of every 'auxl' reference box in iref
 	AlphaFlags int   // the low flags byte of the alpha item's infe (bit 0: hidden); 0 when there is no alpha
+	AlphaChroma int  // the chroma_format byte of the hvcC that describes the alpha plane's coding; 0 if none
 }
 
 // heifItem is one entry of iinf with what ipma, iref and iloc say about it.
@@ -1009,6 +1010,13 @@ func (h *heifFile) findAlpha(primaryID uint32, primary *heifItem, l *HEIFLayout,
 			return err
 		}
 		l.Info.HasAlpha, l.Alpha, l.AlphaCoded, l.Edits.AlphaFlags = true, id, size, it.flagsAt
+		coded := it // a decoder reads the coding of a grid from its first tile
+		if it.typ == "grid" {
+			coded = h.items[it.dimg[0]]
+		}
+		if p := h.prop(coded, "hvcC"); p != nil && len(p.body) > 16 {
+			l.Edits.AlphaChroma = p.at + 8 + 16
+		}
 		l.Premultiplied = primary.prem
 		return nil
 	}
