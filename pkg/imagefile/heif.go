@@ -34,7 +34,7 @@ const (
 	heifMaxProperties = 4096 // ipco children
 	heifMaxBrands     = 64   // compatible brands looked at
 	heifMaxBoxes      = 65536
-	heifMaxExtents    = 64 // iloc extents of one item
+	heifMaxExtents    = 16 // iloc extents of one item; encoders write one
 	heifMaxGridData   = 64 // an ImageGrid descriptor is 8 or 12 bytes
 )
 
@@ -73,13 +73,13 @@ type HEIFLayout struct {
 
 // HEIFEdits are file offsets of fields that a decoder front end may overwrite in a copy of the file.
 type HEIFEdits struct {
-	MajorBrand int   // the 4-byte major brand in ftyp
-	Transforms []int // the 4-byte type of every clap, irot and imir property box
-	PITM       int   // the item_ID field of pitm
-	PITMSize   int   // 2 or 4 bytes
-	AuxlRefs   []int // the 4-byte type of every 'auxl' reference box in iref
-	AlphaFlags int   // the low flags byte of the alpha item's infe (bit 0: hidden); 0 when there is no alpha
-	AlphaChroma int  // the chroma_format byte of the hvcC that describes the alpha plane's coding; 0 if none
+	MajorBrand  int   // the 4-byte major brand in ftyp
+	Transforms  []int // the 4-byte type of every clap, irot and imir property box
+	PITM        int   // the item_ID field of pitm
+	PITMSize    int   // 2 or 4 bytes
+	AuxlRefs    []int // the 4-byte type of every 'auxl' reference box in iref
+	AlphaFlags  int   // the low flags byte of the alpha item's infe (bit 0: hidden); 0 when there is no alpha
+	AlphaChroma int   // the chroma_format byte of the hvcC that describes the alpha plane's coding; 0 if none
 }
 
 // heifItem is one entry of iinf with what ipma, iref and iloc say about it.
