@@ -11,9 +11,10 @@ import (
 // few MB; a PNG's compressed iCCP chunk is inflated no further than this, so a zlib bomb costs nothing.
 const MaxICCSize = 8 << 20
 
-// ICC returns the ICC profile embedded in a JPEG (APP2 "ICC_PROFILE" segments), PNG (iCCP chunk) or WebP (ICCP
-// chunk) file, without decoding pixels. It returns nil when there is none, when the format carries none (GIF), or
-// when what is there is malformed: the caller then treats the pixels as sRGB, which is what browsers do. The
+// ICC returns the ICC profile embedded in a JPEG (APP2 "ICC_PROFILE" segments), PNG (iCCP chunk), WebP (ICCP
+// chunk) or HEIF/AVIF (the primary item's colr box of type prof or rICC; NCLX reads the nclx type) file, without
+// decoding pixels. It returns nil when there is none, when the format carries none (GIF), or when what is there
+// is malformed: the caller then treats the pixels as sRGB, which is what browsers do. The
 // result may share memory with data. It does not check that the bytes are a valid profile.
 func ICC(f Format, data []byte) []byte {
 	switch f {
@@ -23,6 +24,8 @@ func ICC(f Format, data []byte) []byte {
 		return pngICC(data)
 	case WebP:
 		return webpICC(data)
+	case HEIC, AVIF:
+		return heifICC(data)
 	}
 	return nil
 }

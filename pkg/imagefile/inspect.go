@@ -7,9 +7,9 @@ import (
 // Info is what the header of an image declares.
 type Info struct {
 	Format        Format
-	Width, Height int  // as stored, before EXIF orientation
+	Width, Height int  // as stored, before EXIF orientation (HEIF, AVIF: the clean aperture, before irot/imir)
 	HasAlpha      bool // the format declares an alpha channel or a transparent colour
-	Orientation   int  // EXIF orientation 1-8 (1 when absent)
+	Orientation   int  // EXIF orientation 1-8 (1 when absent); HEIF, AVIF: irot/imir as EXIF (see heif.go)
 	Progressive   bool // a progressive JPEG, whose decoder holds every coefficient until the last scan
 }
 
@@ -51,6 +51,8 @@ func Inspect(data []byte, maxPixels int64) (Info, error) {
 		err = inspectGIF(data, &info)
 	case WebP:
 		err = inspectWebP(data, &info)
+	case HEIC, AVIF:
+		err = inspectHEIF(data, &info, maxPixels)
 	}
 	if err != nil {
 		return Info{}, err

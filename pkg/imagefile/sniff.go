@@ -9,7 +9,7 @@ import (
 
 // Format is an accepted image format.
 type Format struct {
-	Name        string // short name: jpeg, png, gif, webp
+	Name        string // short name: jpeg, png, gif, webp, heic, avif
 	Ext         string // extension with dot, used for S3 keys
 	ContentType string // MIME type stored with the object
 }
@@ -20,10 +20,12 @@ var (
 	PNG  = Format{Name: "png", Ext: ".png", ContentType: "image/png"}
 	GIF  = Format{Name: "gif", Ext: ".gif", ContentType: "image/gif"}
 	WebP = Format{Name: "webp", Ext: ".webp", ContentType: "image/webp"}
+	HEIC = Format{Name: "heic", Ext: ".heic", ContentType: "image/heic"} // HEVC in HEIF, iPhones' default
+	AVIF = Format{Name: "avif", Ext: ".avif", ContentType: "image/avif"} // AV1 in HEIF
 )
 
 // accepted names what a client may send, for the messages below.
-const accepted = "send JPEG, PNG, GIF or WebP"
+const accepted = "send JPEG, PNG, GIF, WebP, HEIC or AVIF"
 
 // Errors callers branch on. Each carries the status and message a client gets.
 var (
@@ -57,12 +59,6 @@ var unsupported = []struct {
 	magic  []byte
 	name   string
 }{
-	{4, []byte("ftypheic"), "HEIC"},
-	{4, []byte("ftypheix"), "HEIC"},
-	{4, []byte("ftyphevc"), "HEIC"},
-	{4, []byte("ftypmif1"), "HEIF"},
-	{4, []byte("ftypmsf1"), "HEIF"},
-	{4, []byte("ftypavif"), "AVIF"},
 	{0, []byte("II*\x00"), "TIFF"},
 	{0, []byte("MM\x00*"), "TIFF"},
 	{0, []byte("BM"), "BMP"},
@@ -84,6 +80,9 @@ func Sniff(head []byte) (Format, error) {
 	}
 	if len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP")) {
 		return WebP, nil
+	}
+	if f, ok := sniffHEIF(head); ok {
+		return f, nil
 	}
 	for _, u := range unsupported {
 		if len(head) >= u.offset+len(u.magic) && bytes.Equal(head[u.offset:u.offset+len(u.magic)], u.magic) {
