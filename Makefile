@@ -4,7 +4,8 @@ FUNCTIONS := upload resize authorizer sweep
 GO ?= go
 STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+# nodynamic keeps the HEIC/AVIF decoders on their WebAssembly builds, never a system libheif, as in Lambda.
+LAMBDA_FLAGS := -tags lambda.norpc,nodynamic -trimpath -ldflags='-s -w'
 
 # cfn-lint from PATH, else through whichever python3 has the cfnlint package (pip install cfn-lint).
 CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnlint.runner import main; sys.argv[0] = "cfn-lint"; sys.exit(main())')
@@ -22,7 +23,7 @@ token: ## Print a bearer token for the local stack (USER=alice, ADMIN=1 for the 
 	@$(GO) run ./cmd/imgpipe-local -data data token $(USER) $(if $(ADMIN),-admin,)
 
 test: ## Run the tests (the MySQL and DynamoDB suites too when CATALOG_TEST_MYSQL_DSN / CATALOG_TEST_DYNAMODB_ENDPOINT are set; .ci/run sets them)
-	$(GO) test -count=1 ./...
+	$(GO) test -tags nodynamic -count=1 ./...
 
 test-mysql: ## Start a private MariaDB on 127.0.0.1 (installing it with apt-get if needed) and run the tests against it
 	eval "$$(scripts/mariadb.sh start)" && $(GO) test -count=1 ./...

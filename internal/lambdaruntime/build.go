@@ -16,7 +16,7 @@ import (
 // linux/arm64 so that the binary can run here.
 func Build(ctx context.Context, pkg, dir string) (string, error) {
 	out := filepath.Join(dir, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc,nodynamic", "-trimpath", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("lambdaruntime: go build %s: %w\n%s", pkg, err, msg)

@@ -73,7 +73,7 @@ func (s *Service) direct(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	f, ok := imagefile.ForContentType(req.ContentType)
 	switch {
 	case !ok:
-		return errBadType.Withf("contentType %q is not an accepted image type; send image/jpeg, image/png, image/gif or image/webp", req.ContentType)
+		return errBadType.Withf("contentType %q is not an accepted image type; send image/jpeg, image/png, image/gif, image/webp, image/heic or image/avif", req.ContentType)
 	case req.Bytes <= 0:
 		return errBadSize
 	case req.Bytes > s.Config.DirectMaxBytes:

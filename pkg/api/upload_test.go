@@ -161,7 +161,7 @@ func TestUploadClientMistakes(t *testing.T) {
 		"empty file":   {func() ([]byte, string) { return multipart(file(nil)) }, 400, "empty_file"},
 		"not an image": {func() ([]byte, string) { return multipart(file([]byte("just some text, not a photo"))) }, 415, "not_an_image"},
 		"unsupported": {func() ([]byte, string) {
-			return multipart(file([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")))
+			return multipart(file([]byte("II*\x00\x08\x00\x00\x00 a TIFF header")))
 		}, 415, "unsupported_format"},
 		"too many bytes": {func() ([]byte, string) { return multipart(file(append(jpg, make([]byte, 64<<10)...))) }, 413, "file_too_large"},
 		"too many pixels": {func() ([]byte, string) {

@@ -13,6 +13,8 @@ var byContentType = map[string]Format{
 	"image/png":  PNG,
 	"image/gif":  GIF,
 	"image/webp": WebP,
+	"image/heic": HEIC, "image/heif": HEIC, "image/heic-sequence": HEIC, "image/heif-sequence": HEIC,
+	"image/avif": AVIF,
 }
 
 // ForContentType returns the accepted format a declared content type names.

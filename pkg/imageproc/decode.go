@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/image/webp"
 
+	"github.com/imgpipe/imgpipe/pkg/heifdec"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/jpegscale"
 )
@@ -35,6 +36,10 @@ func Decode(data []byte, info imagefile.Info, minWidth int) (image.Image, error)
 		}
 	case imagefile.WebP:
 		img, err = webp.Decode(r)
+	case imagefile.HEIC, imagefile.AVIF:
+		// The pixel limit was checked from the container's headers by Inspect; the decoder returns the stored
+		// pixels, and Info.Orientation carries the container's irot/imir, applied to the outputs like EXIF's.
+		img, err = heifdec.Decode(data, 0)
 	default:
 		return nil, imagefile.ErrUnsupported.Withf("%s images cannot be decoded here", info.Format.Name)
 	}
