@@ -89,7 +89,7 @@ imgpipe local stack is running (Ctrl-C stops it)
   console path:  aws --endpoint-url %[3]s s3 cp photo.jpg s3://%[4]s/%[8]sphoto.jpg
   derivatives:   %[9]s
 
-`, st.APIURL, *payload, st.S3URL, st.Bucket, filepath.Join(abs, "s3", "buckets", st.Bucket),
+`, st.APIURL, *payload, st.S3URL, st.Bucket, localstack.ObjectPath(abs, st.Bucket, ""),
 		st.CatalogPath, filepath.Join(abs, "dlq"), st.Upload.Config.Layout.Staging,
 		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"), authLine, header)
 	<-ctx.Done()

@@ -2,11 +2,14 @@ package miniotest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // TargetARN returns the queue ARN MinIO gives the webhook target id:
@@ -34,14 +37,26 @@ func ConfigureNotification(ctx context.Context, client *s3.Client, bucket, targe
 			}},
 		}
 	}
-	_, err := client.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
-		Bucket: aws.String(bucket),
-		NotificationConfiguration: &types.NotificationConfiguration{
-			QueueConfigurations: []types.QueueConfiguration{qc},
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("miniotest: notification for %s -> %s: %w", bucket, targetID, err)
+	in := &s3.PutBucketNotificationConfigurationInput{
+		Bucket:                    aws.String(bucket),
+		NotificationConfiguration: &types.NotificationConfiguration{QueueConfigurations: []types.QueueConfiguration{qc}},
 	}
-	return nil
+	// MinIO registers its webhook targets in the background after it starts answering, so on a loaded machine the
+	// target can be unknown for a moment ("destination ARN does not exist"): ask again, up to a deadline.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := client.PutBucketNotificationConfiguration(ctx, in)
+		var apiErr smithy.APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidArgument" || time.Now().After(deadline) {
+			if err != nil {
+				return fmt.Errorf("miniotest: notification for %s -> %s: %w", bucket, targetID, err)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

@@ -155,3 +155,23 @@ func BlankPNG(w, h int) []byte {
 	}
 	return b.Bytes()
 }
+
+// NoisyJPEG encodes a w x h picture of hashed noise over gradients at quality 95: photo-sized data (several MB at
+// 12 MP), for tests of upload paths that depend on size.
+func NoisyJPEG(w, h int) []byte {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	for y := range h {
+		for x := range w {
+			v := uint32(x)*2654435761 ^ uint32(y)*2246822519
+			img.Y[y*img.YStride+x] = uint8(40 + 140*x/w + int((v^v>>15)%60))
+		}
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = uint8(90+i%70), uint8(120+i%40)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/imgpipe/imgpipe/pkg/s3local"
 )
 
 // TestAsyncRetriesThenDeadLetter checks Lambda's asynchronous semantics: two retries, then the event is kept in
@@ -28,9 +30,9 @@ func TestAsyncRetriesThenDeadLetter(t *testing.T) {
 	}
 	inv := newAsyncInvoker(fail, 1, dlq, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	inv.backoff = time.Millisecond
-	n := &notifier{bucket: "images", region: "us-east-1"}
-	inv.deliver(n.event("ObjectCreated:Put", "staging/a b.jpg", 10, `"etag"`))
-	inv.close()
+	created := s3local.ObjectCreated{EventName: "ObjectCreated:Put", Bucket: "images", Key: "staging/a b.jpg", Size: 10, ETag: `"etag"`}
+	inv.deliver(created.S3Event("us-east-1"))
+	inv.shutdown(time.Minute)
 	if calls.Load() != 3 {
 		t.Fatalf("%d invocations, want 3", calls.Load())
 	}
@@ -52,7 +54,7 @@ func TestAsyncSucceedsOnRetry(t *testing.T) {
 	inv := newAsyncInvoker(flaky, 1, dlq, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	inv.backoff = time.Millisecond
 	inv.deliver(events.S3Event{Records: []events.S3EventRecord{{}}})
-	inv.close()
+	inv.shutdown(time.Minute)
 	if _, err := os.Stat(dlq); calls.Load() != 2 || !os.IsNotExist(err) {
 		t.Fatalf("%d calls, dlq %v", calls.Load(), err)
 	}

@@ -1,6 +1,7 @@
 package localstack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
@@ -17,18 +19,21 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/catalog/dynamostore"
 	"github.com/imgpipe/imgpipe/pkg/function"
 	"github.com/imgpipe/imgpipe/pkg/function/resize"
+	sweepfn "github.com/imgpipe/imgpipe/pkg/function/sweep"
 	"github.com/imgpipe/imgpipe/pkg/function/upload"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
+	"github.com/imgpipe/imgpipe/pkg/s3local"
+	"github.com/imgpipe/imgpipe/pkg/sweep"
 )
 
 // Options configures the local stack.
 type Options struct {
-	DataDir string        // objects under DataDir/s3, the catalog at DataDir/catalog.db, dead letters under DataDir/dlq
+	// DataDir holds everything: objects under DataDir/s3 (browsable under DataDir/s3/files/<bucket>/), the catalog
+	// at DataDir/catalog.db, the signing key under DataDir/auth and dead letters under DataDir/dlq.
+	DataDir string
 	APIAddr string        // e.g. 127.0.0.1:8080; port 0 picks a free one
 	S3Addr  string        // e.g. 127.0.0.1:9000
 	Payload apigw.Version // the API Gateway payload format the front emits
-	// NoAuth turns the local authorizer off: the API is open, as with AUTH_MODE=none in AWS. Otherwise the front
-	// verifies bearer tokens signed with the key under DataDir/auth (see Issuer).
 	// Getenv supplies the functions' configuration (the same variables as in Lambda). Local defaults fill in
 	// BUCKET, S3_ENDPOINT, the catalog and CORS when it returns "".
 	Getenv func(string) string
@@ -39,6 +44,10 @@ type Options struct {
 	// verifies bearer tokens signed with the key under DataDir/auth (see LocalIssuer), as API Gateway's authorizer
 	// does, and passes their claims on.
 	NoAuth bool
+	// SweepEvery is how often the sweep runs after the recovery sweep at start (0 means every minute).
+	SweepEvery time.Duration
+	// ShutdownGrace bounds how long Close lets resize work in flight finish (0 means 20 s).
+	ShutdownGrace time.Duration
 }
 
 // LocalIssuer is the issuer of the local stack's tokens, with its key under dataDir/auth; `imgpipe-local token`
@@ -56,9 +65,14 @@ type Stack struct {
 	Upload        *upload.Function
 	Resize        *resize.Function
 	Issuer        *auth.Issuer // nil with NoAuth
+	S3            *s3local.Server
+	Sweeper       *sweep.Sweeper
 
-	servers []*http.Server
-	invoker *asyncInvoker
+	api, s3srv *http.Server
+	invoker    *asyncInvoker
+	stopSweep  context.CancelFunc
+	sweepDone  chan struct{}
+	grace      time.Duration
 }
 
 // Start starts the S3 server, the resize trigger and the API front, with the functions built exactly as in Lambda.
@@ -127,13 +141,25 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 		return err
 	}
 	st.Bucket = st.Upload.Config.Storage.Bucket
-	s3srv, _, err := newS3(filepath.Join(opt.DataDir, "s3"), st.Bucket)
-	if err != nil {
-		return err
-	}
+	region := st.Upload.Config.Storage.Region
+	staging := st.Resize.Config.Layout.Staging
 	st.invoker = newAsyncInvoker(st.Resize.Resizer.HandleEvent, 2, filepath.Join(opt.DataDir, "dlq"), opt.Log.With("component", "s3-notifications"))
-	notify := &notifier{next: s3srv.Server(), bucket: st.Bucket, prefix: st.Resize.Config.Layout.Staging,
-		region: st.Upload.Config.Storage.Region, deliver: st.invoker.deliver}
+	// The bucket's notification configuration: ObjectCreated under the staging prefix invokes the resize function.
+	st.S3, err = s3local.New(s3local.Options{Dir: filepath.Join(opt.DataDir, "s3"), Region: region,
+		AccessKey: getenv("S3_ACCESS_KEY_ID"), SecretKey: getenv("S3_SECRET_ACCESS_KEY"), Buckets: []string{st.Bucket},
+		Mirror: true, AllowedOrigins: st.Upload.Config.CORSOrigins, Log: opt.Log.With("component", "s3"),
+		OnObjectCreated: func(e s3local.ObjectCreated) {
+			if e.Bucket == st.Bucket && strings.HasPrefix(e.Key, staging) {
+				ev := e.S3Event(region)
+				for i := range ev.Records {
+					ev.Records[i].S3.ConfigurationID = "staging-object-created"
+				}
+				st.invoker.deliver(ev)
+			}
+		}})
+	if err != nil {
+		return fmt.Errorf("s3: %w", err)
+	}
 	payload := opt.Payload
 	if payload == 0 {
 		payload = apigw.V1
@@ -154,16 +180,54 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 			return err
 		}
 	}
-	for _, s := range []struct {
-		ln net.Listener
-		h  http.Handler
-	}{{s3ln, notify}, {apiln, fr}} {
-		// API Gateway gives a client 30 s to send its request; a body trickled in slower is cut off.
-		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-		st.servers = append(st.servers, srv)
-		go srv.Serve(s.ln)
+	// The S3 server is its own http.Server, never behind a ServeMux, which would clean keys holding ".." or "//".
+	st.s3srv = &http.Server{Handler: st.S3, ReadHeaderTimeout: 10 * time.Second}
+	// API Gateway gives a client 30 s to send its request; a body trickled in slower is cut off.
+	st.api = &http.Server{Handler: fr, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	go st.s3srv.Serve(s3ln)
+	go st.api.Serve(apiln)
+
+	sw, err := localSweep(ctx, getenv, opt)
+	if err != nil {
+		return err
 	}
+	st.Sweeper = sw.Sweeper
+	st.Sweeper.DeadLetters = sweep.Dir(filepath.Join(opt.DataDir, "dlq"))
+	st.grace = cmp.Or(opt.ShutdownGrace, 20*time.Second)
+	// Recovery: whatever is in staging now was accepted by an earlier run that stopped before processing it (a
+	// crash, or a shutdown that ran out of time), since nothing of this run has been delivered yet.
+	recovery := *st.Sweeper
+	recovery.Config.StaleAfter = 0
+	if r, err := recovery.Run(ctx); err != nil {
+		opt.Log.Error("recovery sweep", "error", err.Error())
+	} else if r.Redriven > 0 || r.DeadLetters > 0 {
+		opt.Log.Warn("recovered work an earlier run left", "redriven", r.Redriven, "dead_letters", r.DeadLetters)
+	}
+	sweepCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	st.stopSweep, st.sweepDone = stop, make(chan struct{})
+	go st.sweepLoop(sweepCtx, cmp.Or(opt.SweepEvery, time.Minute))
 	return nil
+}
+
+// localSweep builds the sweep function as Lambda would, for the stack to run on a timer.
+func localSweep(ctx context.Context, getenv func(string) string, opt Options) (*sweepfn.Function, error) {
+	return sweepfn.New(ctx, getenv, function.Options{Log: opt.Log, DiscardMetrics: opt.Metrics == nil, Metrics: opt.Metrics})
+}
+
+func (st *Stack) sweepLoop(ctx context.Context, every time.Duration) {
+	defer close(st.sweepDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.Sweeper.Run(ctx); err != nil && ctx.Err() == nil {
+				st.Sweeper.Log.Error("sweep", "error", err.Error())
+			}
+		}
+	}
 }
 
 // Idle reports whether every S3 notification has been handled.
@@ -181,14 +245,28 @@ func (st *Stack) WaitIdle(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the servers, lets queued events finish, and closes the catalogs.
+// Close shuts the stack down in the order that loses nothing: the API stops taking requests and finishes the ones
+// it has, the sweep stops, the resize work in flight finishes within ShutdownGrace (what does not is cancelled and
+// left in staging for the next start), and the S3 server, which that work needs, closes last.
 func (st *Stack) Close() error {
 	var errs []error
-	for _, s := range st.servers {
-		errs = append(errs, s.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st.api != nil {
+		errs = append(errs, st.api.Shutdown(ctx))
+	}
+	if st.stopSweep != nil {
+		st.stopSweep()
+		<-st.sweepDone
 	}
 	if st.invoker != nil {
-		st.invoker.close()
+		st.invoker.shutdown(cmp.Or(st.grace, 20*time.Second))
+	}
+	if st.s3srv != nil {
+		errs = append(errs, st.s3srv.Shutdown(ctx))
+	}
+	if st.S3 != nil {
+		errs = append(errs, st.S3.Close())
 	}
 	if st.Upload != nil {
 		errs = append(errs, st.Upload.Close())

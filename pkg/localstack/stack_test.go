@@ -32,7 +32,7 @@ func startStack(t *testing.T, payload apigw.Version) (*Stack, *storage.Bucket) {
 	t.Cleanup(func() { st.Close() })
 	client = clientAs(t, st, "tester", true)
 	s3client, err := storage.NewClient(t.Context(), storage.Config{Bucket: st.Bucket, Region: "us-east-1", Endpoint: st.S3URL,
-		AccessKeyID: "x", SecretAccessKey: "x"})
+		AccessKeyID: "local", SecretAccessKey: "local"})
 	if err != nil {
 		t.Fatal(err)
 	}
