@@ -99,6 +99,7 @@ func TestBadTargets(t *testing.T) {
 	data := encodeJPEG(t, scene(90, 60), 90)
 	for name, targets := range map[string][]Target{
 		"gif output":     {{Width: 10, Format: imagefile.GIF}},
+		"avif output":    {{Width: 10, Format: imagefile.AVIF}},
 		"unknown format": {{Width: 10, Format: imagefile.Format{Name: "bmp", Ext: ".bmp"}}},
 		"unknown fit":    {{Width: 10, Height: 10, Fit: "fill"}},
 		"negative":       {{Width: -1}},
@@ -108,8 +109,8 @@ func TestBadTargets(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrOutput", name, err)
 		}
 	}
-	if _, err := Encode(scene(4, 4), imagefile.WebP, 80); !errors.Is(err, ErrOutput) {
-		t.Errorf("Encode WebP: got %v, want ErrOutput rather than a JPEG", err)
+	if _, err := Encode(scene(4, 4), imagefile.AVIF, 80); !errors.Is(err, ErrOutput) {
+		t.Errorf("Encode AVIF: got %v, want ErrOutput rather than a JPEG", err)
 	}
 }
 
@@ -166,5 +167,36 @@ func TestToStored(t *testing.T) {
 		if got.Dx()*got.Dy() != r.Dx()*r.Dy() {
 			t.Errorf("orientation %d: %v has a different area from %v", o, got, r)
 		}
+	}
+}
+
+// TestWebPOutput: WebP renders decode to the picture, from a 4:2:0 frame (the YUV fast path) and from one with
+// alpha, which WebP keeps.
+func TestWebPOutput(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"jpeg source":  encodeJPEG(t, scene(640, 480), 95),
+		"alpha source": encodePNG(t, halfTransparent(320, 240)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := Process(context.Background(), data, Request{Targets: []Target{{Width: 320, Format: imagefile.WebP}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := res.Outputs[0]
+			got := decodeDerivative(t, o)
+			src, _, _ := image.Decode(bytes.NewReader(data))
+			want := imaging.Resize(src, o.Width, o.Height, imaging.Lanczos)
+			// Lossy WebP subsamples chroma like JPEG; at the alpha source's hard transparent edge that costs more.
+			tolerance := 4.0
+			if name == "alpha source" {
+				tolerance = 10
+			}
+			if d := meanAbsDiff(t, got, want); d > tolerance {
+				t.Errorf("differs from the picture by %.1f per channel", d)
+			}
+			if name == "alpha source" && got.NRGBAAt(o.Width*3/4, o.Height/2).A > 200 {
+				t.Error("transparency lost")
+			}
+		})
 	}
 }

@@ -83,3 +83,9 @@ func shortExt(ext string) bool {
 func ConsoleID(key, etag string) string {
 	return uuid.NewSHA1(consoleNamespace, []byte(key+"\x00"+strings.Trim(etag, `"`))).String()
 }
+
+// IsID reports whether s is an image id as the pipeline makes them: a lower-case UUID.
+func IsID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && len(s) == 36 && u.String() == s
+}

@@ -294,3 +294,13 @@ func (b *Bucket) Touch(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Head returns an object's size, ETag, content type and metadata without its body.
+func (b *Bucket) Head(ctx context.Context, key string) (*Object, error) {
+	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("head %s: %w", key, classify(err))
+	}
+	return &Object{Key: key, Size: aws.ToInt64(out.ContentLength), ETag: aws.ToString(out.ETag),
+		ContentType: aws.ToString(out.ContentType), Metadata: out.Metadata}, nil
+}
