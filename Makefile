@@ -1,6 +1,6 @@
 # The front door: `make run` runs the whole pipeline locally, `make test` runs the tests. `make help` lists the rest.
 SHELL := bash
-FUNCTIONS := upload resize authorizer sweep
+FUNCTIONS := upload resize serve authorizer sweep
 GO ?= go
 STACK_NAME ?= imgpipe
 # Lambda builds: provided.al2023 on arm64, static, no RPC shim (lambda.norpc drops the legacy go1.x RPC server).
@@ -26,10 +26,10 @@ test: ## Run the tests (the MySQL and DynamoDB suites too when CATALOG_TEST_MYSQ
 	$(GO) test -tags nodynamic -count=1 ./...
 
 test-mysql: ## Start a private MariaDB on 127.0.0.1 (installing it with apt-get if needed) and run the tests against it
-	eval "$$(scripts/mariadb.sh start)" && $(GO) test -count=1 ./...
+	eval "$$(scripts/mariadb.sh start)" && $(GO) test -tags nodynamic -count=1 ./...
 
 test-dynamo: ## Start a private dynalite on 127.0.0.1 (installing it with npm if needed) and run the DynamoDB catalog's tests against it
-	eval "$$(scripts/dynalite.sh start)" && $(GO) test -count=1 ./pkg/catalog/dynamostore/ ./cmd/catalog-migrate/
+	eval "$$(scripts/dynalite.sh start)" && $(GO) test -tags nodynamic -count=1 ./pkg/catalog/dynamostore/ ./cmd/catalog-migrate/
 
 e2e: ## End-to-end test of the real bootstrap binaries under a Lambda Runtime API, against MinIO (built once, cached)
 	MINIO_REQUIRED=1 $(GO) test -count=1 -v -run . ./e2e/

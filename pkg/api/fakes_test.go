@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,6 +57,18 @@ func (m *memObjects) Delete(_ context.Context, key string) error {
 	return nil
 }
 
+func (m *memObjects) List(_ context.Context, prefix string) ([]storage.ObjectInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []storage.ObjectInfo
+	for k, o := range m.objects {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, storage.ObjectInfo{Key: k, Size: int64(len(o.data))})
+		}
+	}
+	return out, nil
+}
+
 func (m *memObjects) PresignGet(_ context.Context, key string, ttl time.Duration) (string, error) {
 	return "https://bucket.example/" + key + "?ttl=" + ttl.String(), nil
 }
@@ -99,7 +112,7 @@ func (downCatalog) List(context.Context, catalog.Query) ([]catalog.Image, string
 // testConfig is small enough that the limits can be hit with small images.
 func testConfig() Config {
 	return Config{
-		Layout:             layout.New("staging/", "derivatives/", "originals/", "failed/"),
+		Layout:             layout.New("staging/", "derivatives/", "originals/", "failed/").WithCache("cache/"),
 		Form:               form.Limits{FileField: "file", MaxFileBytes: 64 << 10, MaxFields: 4, MaxFieldBytes: 256},
 		MaxPixels:          1_000_000,
 		Widths:             []int{1920, 640, 320},

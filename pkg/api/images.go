@@ -14,6 +14,7 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/publicerr"
+	"github.com/imgpipe/imgpipe/pkg/storage"
 )
 
 // Errors of the image routes.
@@ -128,10 +129,24 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request, caller auth.Cal
 			return fmt.Errorf("delete %s: %w", k, err)
 		}
 	}
+	// The serve function's renders, after the original they are made from: a render begun before the original went
+	// may still land after this listing, and the cache's lifecycle rule expires it. The row goes last, so a failure
+	// here leaves the image to be deleted again.
+	var renders []storage.ObjectInfo
+	if dir := s.Config.Layout.RenderDir(img.ID); dir != "" {
+		if renders, err = s.Objects.List(ctx, dir); err != nil {
+			return err
+		}
+		for _, o := range renders {
+			if err := s.Objects.Delete(ctx, o.Key); err != nil {
+				return fmt.Errorf("delete %s: %w", o.Key, err)
+			}
+		}
+	}
 	if err := s.Catalog.Delete(ctx, img.ID); err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return fmt.Errorf("catalog delete %s: %w", img.ID, err)
 	}
-	s.Log.Info("deleted", "id", img.ID, "objects", len(keys))
+	s.Log.Info("deleted", "id", img.ID, "objects", len(keys), "renders", len(renders))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

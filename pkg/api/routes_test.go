@@ -195,11 +195,15 @@ func TestDeleteImage(t *testing.T) {
 				t.Fatalf("pending delete: %d %v", status, resp)
 			}
 			markReady(t, env, id)
-			delete(env.objects.objects, "staging/"+id+".jpg") // the resize function removed it
+			delete(env.objects.objects, "staging/"+id+".jpg")                                                 // the resize function removed it
+			for _, k := range []string{"cache/" + id + "/320x240-cover.webp", "cache/" + id + "/640x0.jpg"} { // two renders
+				env.objects.Put(t.Context(), k, []byte("r"), "image/webp", nil)
+			}
+			env.objects.Put(t.Context(), "cache/"+id+"0/other.jpg", []byte("r"), "image/jpeg", nil) // not this image's
 			if status, _, resp := invoke(t, env.svc, routeEvent(t, fx, "DELETE", "/images/"+id, "", nil)); status != 204 {
 				t.Fatalf("delete: %d %v", status, resp)
 			}
-			if keys := env.objects.keys(); len(keys) != 0 {
+			if keys := env.objects.keys(); len(keys) != 1 || keys[0] != "cache/"+id+"0/other.jpg" {
 				t.Fatalf("left behind: %v", keys)
 			}
 			if status, _, _ := invoke(t, env.svc, routeEvent(t, fx, "GET", "/images/"+id, "", nil)); status != 404 {

@@ -21,6 +21,7 @@ type Objects interface {
 	Delete(ctx context.Context, key string) error
 	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
 	PresignPost(ctx context.Context, p storage.PostPolicy) (*storage.PresignedPost, error)
+	List(ctx context.Context, prefix string) ([]storage.ObjectInfo, error)
 }
 
 // Catalog is the part of the image catalog the API uses.

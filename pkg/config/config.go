@@ -26,7 +26,7 @@ const (
 // Common holds the settings both functions read.
 type Common struct {
 	Storage storage.Config // BUCKET (required), AWS_REGION (us-east-1), S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
-	Layout  layout.Layout  // STAGING_PREFIX (staging/), OUTPUT_PREFIX (derivatives/), ORIGINALS_PREFIX (originals/), FAILED_PREFIX (failed/)
+	Layout  layout.Layout  // STAGING_PREFIX (staging/), OUTPUT_PREFIX (derivatives/), ORIGINALS_PREFIX (originals/), FAILED_PREFIX (failed/), CACHE_PREFIX (cache/)
 	// CatalogDriver is CATALOG_DRIVER (sqlite): sqlite, mysql or dynamodb. Each catalog backend reads its own
 	// variables (package sqlstore, package dynamostore), so this package links none of them.
 	CatalogDriver string
@@ -81,12 +81,12 @@ func loadCommon(e *env) Common {
 		e.errs = append(e.errs, errors.New("BUCKET is required"))
 	}
 	c.Layout = layout.New(e.str("STAGING_PREFIX", "staging/"), e.str("OUTPUT_PREFIX", "derivatives/"),
-		e.str("ORIGINALS_PREFIX", "originals/"), e.str("FAILED_PREFIX", "failed/"))
-	for _, p := range []string{c.Layout.Output, c.Layout.Originals, c.Layout.Failed} {
+		e.str("ORIGINALS_PREFIX", "originals/"), e.str("FAILED_PREFIX", "failed/")).WithCache(e.str("CACHE_PREFIX", "cache/"))
+	for _, p := range []string{c.Layout.Output, c.Layout.Originals, c.Layout.Failed, c.Layout.Cache} {
 		// Writing outputs under the prefix that triggers the function would invoke it on its own outputs forever,
 		// and so would staging nested inside an output prefix or the other way round.
 		if strings.HasPrefix(p, c.Layout.Staging) || strings.HasPrefix(c.Layout.Staging, p) {
-			e.errs = append(e.errs, errors.New("STAGING_PREFIX must not equal or contain OUTPUT_PREFIX, ORIGINALS_PREFIX or FAILED_PREFIX, nor lie inside one"))
+			e.errs = append(e.errs, errors.New("STAGING_PREFIX must not equal or contain OUTPUT_PREFIX, ORIGINALS_PREFIX, FAILED_PREFIX or CACHE_PREFIX, nor lie inside one"))
 			break
 		}
 	}
@@ -110,10 +110,7 @@ func LoadUpload(getenv func(string) string) (Upload, error) {
 	u.CORSOrigins = e.list("CORS_ALLOWED_ORIGINS")
 	u.URLTTL = e.duration("URL_TTL", time.Hour)
 	u.PublicBaseURL = e.str("PUBLIC_BASE_URL", "")
-	u.AuthMode = strings.ToLower(e.str("AUTH_MODE", "cognito"))
-	if u.AuthMode != "cognito" && u.AuthMode != "jwt" && u.AuthMode != "none" {
-		e.errs = append(e.errs, fmt.Errorf("AUTH_MODE=%q: want cognito, jwt or none", u.AuthMode))
-	}
+	u.AuthMode = e.authMode()
 	u.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
 	u.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
 	u.DirectMaxBytes = e.int64("MAX_DIRECT_UPLOAD_BYTES", 50<<20, 1, 5<<30) // S3's POST limit is 5 GB
@@ -151,5 +148,60 @@ func LoadSweep(getenv func(string) string) (Sweep, error) {
 	s.StaleAfter = e.duration("SWEEP_STALE_AFTER", time.Hour)
 	s.ExpiryGrace = e.duration("SWEEP_EXPIRY_GRACE", 15*time.Minute)
 	s.DLQURL = e.str("DLQ_URL", "")
+	return s, errors.Join(e.errs...)
+}
+
+// Serve configures the serve function (on-demand delivery).
+type Serve struct {
+	Common
+	SourcePrefix string // SOURCE_PREFIX (off): a prefix whose objects may be rendered by key under /src/
+	// AllowedSizes is ALLOWED_SIZES (each WIDTHS as Wx0, and 100x100,200x200,400x400): what an unsigned URL may ask,
+	// as WxH pairs where 0 leaves a side free.
+	AllowedSizes    [][2]int
+	SigningKey      string        // SIGNING_KEY (none): the HMAC-SHA256 key of signed URLs; without it no URL is signed
+	MaxResultPixels int64         // MAX_RESULT_PIXELS (25000000): the cap on any render
+	MaxSourceBytes  int64         // MAX_SOURCE_BYTES (104857600)
+	JPEGQuality     int           // JPEG_QUALITY (82)
+	WebPQuality     int           // WEBP_QUALITY (80)
+	URLTTL          time.Duration // URL_TTL (1h): lifetime of the presigned URL an over-limit buffered response redirects to
+	AuthMode        string        // AUTH_MODE (cognito), as for the upload function: GET /images/{id}/content
+	GroupsClaim     string        // AUTH_GROUPS_CLAIM (cognito:groups)
+	AdminGroup      string        // AUTH_ADMIN_GROUP (admin)
+}
+
+// DefaultSquareSizes are the fixed crops the default allow-list adds to the derivative widths: avatars and their
+// 2x and 4x retina forms.
+const DefaultSquareSizes = "100x100,200x200,400x400"
+
+// LoadServe reads the serve function's configuration.
+func LoadServe(getenv func(string) string) (Serve, error) {
+	e := &env{getenv: getenv}
+	s := Serve{Common: loadCommon(e)}
+	s.SourcePrefix = e.str("SOURCE_PREFIX", "")
+	var def []string
+	for _, w := range s.Widths {
+		def = append(def, fmt.Sprintf("%dx0", w))
+	}
+	s.AllowedSizes = e.sizes("ALLOWED_SIZES", strings.Join(append(def, DefaultSquareSizes), ","))
+	s.SigningKey = e.str("SIGNING_KEY", "")
+	if s.SigningKey != "" && len(s.SigningKey) < 16 {
+		e.errs = append(e.errs, errors.New("SIGNING_KEY: use at least 16 characters (32 random bytes, base64, is the intent)"))
+	}
+	s.MaxResultPixels = e.int64("MAX_RESULT_PIXELS", 25_000_000, 1, 1<<40)
+	s.MaxSourceBytes = e.int64("MAX_SOURCE_BYTES", 100<<20, 1, 1<<40)
+	s.JPEGQuality = int(e.int64("JPEG_QUALITY", 82, 1, 100))
+	s.WebPQuality = int(e.int64("WEBP_QUALITY", 80, 1, 100))
+	s.URLTTL = e.duration("URL_TTL", time.Hour)
+	s.AuthMode = e.authMode()
+	s.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
+	s.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
+	for _, p := range []string{s.Layout.Staging, s.Layout.Failed} {
+		if s.SourcePrefix != "" && (strings.HasPrefix(s.SourcePrefix, p) || strings.HasPrefix(p, s.SourcePrefix)) {
+			e.errs = append(e.errs, errors.New("SOURCE_PREFIX must not equal, contain or lie inside STAGING_PREFIX or FAILED_PREFIX"))
+		}
+	}
+	if s.SourcePrefix != "" && strings.HasPrefix(s.SourcePrefix, s.Layout.Cache) {
+		e.errs = append(e.errs, errors.New("SOURCE_PREFIX must not lie inside CACHE_PREFIX"))
+	}
 	return s, errors.Join(e.errs...)
 }

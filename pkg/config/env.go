@@ -85,3 +85,29 @@ func (e *env) list(name string) []string {
 	}
 	return out
 }
+
+// authMode reads AUTH_MODE: cognito (the default), jwt or none.
+func (e *env) authMode() string {
+	m := strings.ToLower(e.str("AUTH_MODE", "cognito"))
+	if m != "cognito" && m != "jwt" && m != "none" {
+		e.errs = append(e.errs, fmt.Errorf("AUTH_MODE=%q: want cognito, jwt or none", m))
+	}
+	return m
+}
+
+// sizes parses a comma-separated list of WxH sizes; 0 on one side leaves it free, never on both.
+func (e *env) sizes(name, def string) [][2]int {
+	raw := e.str(name, def)
+	var out [][2]int
+	for _, f := range strings.Split(raw, ",") {
+		w, h, ok := strings.Cut(strings.TrimSpace(f), "x")
+		wn, err1 := strconv.Atoi(w)
+		hn, err2 := strconv.Atoi(h)
+		if !ok || err1 != nil || err2 != nil || wn < 0 || hn < 0 || wn > 16384 || hn > 16384 || wn+hn == 0 {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: want sizes such as 640x0,100x100, comma-separated", name, raw))
+			return nil
+		}
+		out = append(out, [2]int{wn, hn})
+	}
+	return out
+}

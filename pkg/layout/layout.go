@@ -10,12 +10,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// Layout holds the four prefixes, each ending in "/".
+// Layout holds the prefixes, each ending in "/".
 type Layout struct {
 	Staging   string // uploads land here; the only prefix that triggers the resize function
 	Output    string // derivatives: <Output><id>/<width><ext>
 	Originals string // archived originals: <Originals><id><ext>
 	Failed    string // quarantined photos: <Failed><id><ext>
+	Cache     string // the serve function's renders: <Cache><id>/<request>.<ext>; "" when there is none
 }
 
 // New normalises each prefix to end in exactly one "/".
@@ -24,6 +25,20 @@ func New(staging, output, originals, failed string) Layout {
 }
 
 func dir(p string) string { return strings.TrimRight(p, "/") + "/" }
+
+// WithCache returns l with the render cache under prefix.
+func (l Layout) WithCache(prefix string) Layout {
+	l.Cache = dir(prefix)
+	return l
+}
+
+// RenderDir is the folder of an image's renders, which deleting the image empties; "" when l has no cache.
+func (l Layout) RenderDir(id string) string {
+	if l.Cache == "" {
+		return ""
+	}
+	return l.Cache + id + "/"
+}
 
 // StagingKey is where an upload is stored.
 func (l Layout) StagingKey(id, ext string) string { return l.Staging + id + ext }

@@ -53,11 +53,10 @@ func (s Size) String() string { return strconv.Itoa(s.Width) + "x" + strconv.Ito
 
 // Config configures the serve function.
 type Config struct {
-	Layout       layout.Layout
-	CachePrefix  string // CACHE_PREFIX (cache/): where renders are stored
-	SourcePrefix string // SOURCE_PREFIX (off): a prefix whose objects may be rendered by key, under /src/
-	AllowedSizes []Size // ALLOWED_SIZES: what an unsigned URL may ask
-	SigningKey   []byte // SIGNING_KEY: the HMAC key of signed URLs; none means no URL is signed
+	Layout       layout.Layout // renders are stored under Layout.Cache (CACHE_PREFIX, cache/)
+	SourcePrefix string        // SOURCE_PREFIX (off): a prefix whose objects may be rendered by key, under /src/
+	AllowedSizes []Size        // ALLOWED_SIZES: what an unsigned URL may ask
+	SigningKey   []byte        // SIGNING_KEY: the HMAC key of signed URLs; none means no URL is signed
 	// MaxResultPixels caps any render (MAX_RESULT_PIXELS): what a signed URL, or a request for the original size,
 	// may produce.
 	MaxResultPixels int64
@@ -188,7 +187,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 // sourceAllowed keeps /src/ away from the pipeline's own prefixes, whatever the source prefix is set to.
 func (s *Server) sourceAllowed(key string) bool {
 	l := s.Config.Layout
-	for _, p := range []string{l.Staging, l.Failed, s.Config.CachePrefix} {
+	for _, p := range []string{l.Staging, l.Failed, s.Config.Layout.Cache} {
 		if strings.HasPrefix(key, p) {
 			return false
 		}
@@ -248,7 +247,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, src renderSource
 	if quality == 0 {
 		quality = s.defaultQuality(format)
 	}
-	cacheKey := s.Config.CachePrefix + src.cacheDir + "/"
+	cacheKey := s.Config.Layout.Cache + src.cacheDir + "/"
 	if src.versioned {
 		// The object's current ETag keeps the renders of a replaced object apart from the new one's.
 		head, err := s.Objects.Head(ctx, src.key)

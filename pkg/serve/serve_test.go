@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 	objs := &counting{Objects: s3.Bucket}
 	srv := &Server{Objects: objs, Catalog: store, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics: metrics.New(io.Discard, "ImagePipeline"),
-		Config: Config{Layout: layout.New("staging/", "derivatives/", "originals/", "failed/"), CachePrefix: "cache/",
+		Config: Config{Layout: layout.New("staging/", "derivatives/", "originals/", "failed/").WithCache("cache/"),
 			SourcePrefix: "photos/", AllowedSizes: []Size{{640, 0}, {320, 240}, {100, 100}}, SigningKey: key,
 			MaxResultPixels: 4_000_000, MaxPixels: 50_000_000, MaxSourceBytes: 10 << 20, JPEGQuality: 82, WebPQuality: 80,
 			URLTTL: time.Hour, BufferedLimit: 4_500_000,
