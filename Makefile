@@ -15,12 +15,12 @@ CFN_LINT ?= $(or $(shell command -v cfn-lint),python3 -c 'import sys; from cfnli
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-run: ## Run the whole pipeline on 127.0.0.1 (API :8080, S3 :9000, data in ./data); no cloud, no Docker
-	$(GO) run ./cmd/imgpipe-local -data data
+run: ## Run the whole pipeline on 127.0.0.1 (API :8080, CDN :8081, S3 :9000, data in ./data); no cloud, no Docker
+	$(GO) run -tags nodynamic ./cmd/imgpipe-local -data data
 
 USER ?= local-user
 token: ## Print a bearer token for the local stack (USER=alice, ADMIN=1 for the admin group)
-	@$(GO) run ./cmd/imgpipe-local -data data token $(USER) $(if $(ADMIN),-admin,)
+	@$(GO) run -tags nodynamic ./cmd/imgpipe-local -data data token $(USER) $(if $(ADMIN),-admin,)
 
 test: ## Run the tests (the MySQL and DynamoDB suites too when CATALOG_TEST_MYSQL_DSN / CATALOG_TEST_DYNAMODB_ENDPOINT are set; .ci/run sets them)
 	$(GO) test -tags nodynamic -count=1 ./...

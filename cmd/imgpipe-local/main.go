@@ -5,6 +5,7 @@
 //
 //	imgpipe-local [flags]                     run the stack
 //	imgpipe-local [flags] token NAME [-admin] print a token for user NAME, signed with the stack's key in -data
+//	imgpipe-local [flags] sign PATH -d WxH    print a signed URL of the local CDN, with the stack's signing key
 package main
 
 import (
@@ -15,10 +16,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
+	"github.com/imgpipe/imgpipe/pkg/imgurl"
 	"github.com/imgpipe/imgpipe/pkg/localstack"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
 )
@@ -34,15 +37,19 @@ func run() error {
 	dataDir := flag.String("data", "data", "directory for objects, the catalog, the signing key and dead letters")
 	apiAddr := flag.String("api", "127.0.0.1:8080", "address of the local API Gateway")
 	s3Addr := flag.String("s3", "127.0.0.1:9000", "address of the local S3 server")
+	cdnAddr := flag.String("cdn", "127.0.0.1:8081", "address of the local CDN (CloudFront) in front of the serve function; off for none")
 	payload := flag.Int("payload", 1, "API Gateway payload format to emit: 1 (REST API) or 2 (HTTP API)")
 	authMode := flag.String("auth", "local", "local (bearer tokens signed with the key in -data, as `token` prints) or none (an open API)")
 	emf := flag.Bool("metrics", false, "print the resize function's CloudWatch EMF records too")
 	flag.Parse()
-	if flag.Arg(0) == "token" {
+	switch flag.Arg(0) {
+	case "token":
 		return token(*dataDir, flag.Args()[1:])
-	}
-	if flag.NArg() > 0 {
-		return fmt.Errorf("unknown command %q; the only command is token", flag.Arg(0))
+	case "sign":
+		return sign(*dataDir, *cdnAddr, flag.Args()[1:])
+	case "":
+	default:
+		return fmt.Errorf("unknown command %q; the commands are token and sign", flag.Arg(0))
 	}
 	if *payload != 1 && *payload != 2 {
 		return fmt.Errorf("-payload must be 1 or 2")
@@ -58,7 +65,10 @@ func run() error {
 	if *emf {
 		em = metrics.New(os.Stdout, "ImagePipeline")
 	}
-	st, err := localstack.Start(ctx, localstack.Options{DataDir: *dataDir, APIAddr: *apiAddr, S3Addr: *s3Addr,
+	if *cdnAddr == "off" {
+		*cdnAddr = ""
+	}
+	st, err := localstack.Start(ctx, localstack.Options{DataDir: *dataDir, APIAddr: *apiAddr, S3Addr: *s3Addr, CDNAddr: *cdnAddr,
 		Payload: apigw.Version(*payload), Getenv: os.Getenv, Log: log, Metrics: em, NoAuth: *authMode == "none"})
 	if err != nil {
 		return err
@@ -75,9 +85,16 @@ func run() error {
 			"                 export TOKEN=%s", tok)
 		header = `-H "Authorization: Bearer $TOKEN" `
 	}
+	cdnLine := "off (-cdn off)"
+	if st.CDNURL != "" {
+		cdnLine = st.CDNURL + "/<id>.webp?d=320x240   (CloudFront in front of the serve function)\n" +
+			"  on demand:     curl -sD- -o small.webp " + st.CDNURL + "/<id>.webp?d=320x240\n" +
+			"                 (sizes: ALLOWED_SIZES; others need a signed URL: imgpipe-local sign /<id>.jpg -d 333x333)"
+	}
 	fmt.Fprintf(os.Stderr, `
 imgpipe local stack is running (Ctrl-C stops it)
   image API      %[1]s/images            (API Gateway payload format %[2]d)
+  images (CDN)   %[12]s
   S3 endpoint    %[3]s                   bucket %[4]q, path-style, any credentials
   objects        %[5]s
   catalog        %[6]s
@@ -91,7 +108,7 @@ imgpipe local stack is running (Ctrl-C stops it)
 
 `, st.APIURL, *payload, st.S3URL, st.Bucket, localstack.ObjectPath(abs, st.Bucket, ""),
 		st.CatalogPath, filepath.Join(abs, "dlq"), st.Upload.Config.Layout.Staging,
-		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"), authLine, header)
+		localstack.ObjectPath(abs, st.Bucket, st.Upload.Config.Layout.Output+"<id>/<width>.jpg"), authLine, header, cdnLine)
 	<-ctx.Done()
 	return nil
 }
@@ -124,5 +141,37 @@ func token(dataDir string, args []string) error {
 		return err
 	}
 	fmt.Println(tok)
+	return nil
+}
+
+// sign prints a signed URL for the local CDN, with the signing key the stack keeps in dataDir (or SIGNING_KEY).
+func sign(dataDir, cdnAddr string, args []string) error {
+	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	size := fs.String("d", "", "the size, WxH (0 on one side leaves it free)")
+	fit := fs.String("fit", "", "cover (the default), inside or contain")
+	ttl := fs.Duration("ttl", 0, "how long the URL works (0: for ever)")
+	path := ""
+	if len(args) > 0 && strings.HasPrefix(args[0], "/") {
+		path, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var w, h int
+	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil || path == "" {
+		return fmt.Errorf("usage: imgpipe-local [-data DIR] sign /<id>.jpg -d WxH [-fit inside] [-ttl 1h]")
+	}
+	key := os.Getenv("SIGNING_KEY")
+	if key == "" {
+		var err error
+		if key, err = localstack.SigningKey(dataDir); err != nil {
+			return err
+		}
+	}
+	var exp time.Time
+	if *ttl > 0 {
+		exp = time.Now().Add(*ttl)
+	}
+	fmt.Println(imgurl.SignedURL([]byte(key), "http://"+cdnAddr, path, w, h, *fit, exp))
 	return nil
 }

@@ -155,7 +155,7 @@ func LoadSweep(getenv func(string) string) (Sweep, error) {
 type Serve struct {
 	Common
 	SourcePrefix string // SOURCE_PREFIX (off): a prefix whose objects may be rendered by key under /src/
-	// AllowedSizes is ALLOWED_SIZES (each WIDTHS as Wx0, and 100x100,200x200,400x400): what an unsigned URL may ask,
+	// AllowedSizes is ALLOWED_SIZES (each WIDTHS as Wx0, and DefaultExtraSizes): what an unsigned URL may ask,
 	// as WxH pairs where 0 leaves a side free.
 	AllowedSizes    [][2]int
 	SigningKey      string        // SIGNING_KEY (none): the HMAC-SHA256 key of signed URLs; without it no URL is signed
@@ -169,9 +169,9 @@ type Serve struct {
 	AdminGroup      string        // AUTH_ADMIN_GROUP (admin)
 }
 
-// DefaultSquareSizes are the fixed crops the default allow-list adds to the derivative widths: avatars and their
-// 2x and 4x retina forms.
-const DefaultSquareSizes = "100x100,200x200,400x400"
+// DefaultExtraSizes are the fixed crops the default allow-list adds to the derivative widths: square avatars at
+// 1x, 2x and 4x, and a 4:3 thumbnail at 1x and 2x.
+const DefaultExtraSizes = "100x100,200x200,400x400,320x240,640x480"
 
 // LoadServe reads the serve function's configuration.
 func LoadServe(getenv func(string) string) (Serve, error) {
@@ -182,7 +182,7 @@ func LoadServe(getenv func(string) string) (Serve, error) {
 	for _, w := range s.Widths {
 		def = append(def, fmt.Sprintf("%dx0", w))
 	}
-	s.AllowedSizes = e.sizes("ALLOWED_SIZES", strings.Join(append(def, DefaultSquareSizes), ","))
+	s.AllowedSizes = e.sizes("ALLOWED_SIZES", strings.Join(append(def, DefaultExtraSizes), ","))
 	s.SigningKey = e.str("SIGNING_KEY", "")
 	if s.SigningKey != "" && len(s.SigningKey) < 16 {
 		e.errs = append(e.errs, errors.New("SIGNING_KEY: use at least 16 characters (32 random bytes, base64, is the intent)"))

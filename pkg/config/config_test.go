@@ -53,3 +53,26 @@ func TestEveryProblemIsReported(t *testing.T) {
 		t.Fatalf("upload: %v", err)
 	}
 }
+
+func TestServe(t *testing.T) {
+	s, err := LoadServe(envOf(map[string]string{"BUCKET": "b", "WIDTHS": "800,200"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]int{{800, 0}, {200, 0}, {100, 100}, {200, 200}, {400, 400}, {320, 240}, {640, 480}}
+	if !reflect.DeepEqual(s.AllowedSizes, want) || s.Layout.Cache != "cache/" || s.SigningKey != "" ||
+		s.MaxResultPixels != 25_000_000 || s.WebPQuality != 80 || s.SourcePrefix != "" || s.AuthMode != "cognito" {
+		t.Fatalf("%+v", s)
+	}
+	s, err = LoadServe(envOf(map[string]string{"BUCKET": "b", "ALLOWED_SIZES": "0x64, 1280x720", "CACHE_PREFIX": "renders"}))
+	if err != nil || !reflect.DeepEqual(s.AllowedSizes, [][2]int{{0, 64}, {1280, 720}}) || s.Layout.Cache != "renders/" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	_, err = LoadServe(envOf(map[string]string{"BUCKET": "b", "ALLOWED_SIZES": "0x0", "SIGNING_KEY": "short",
+		"SOURCE_PREFIX": "staging/photos/", "CACHE_PREFIX": "staging/cache", "WEBP_QUALITY": "0"}))
+	for _, want := range []string{"ALLOWED_SIZES", "SIGNING_KEY", "SOURCE_PREFIX", "CACHE_PREFIX", "WEBP_QUALITY"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("no %s problem in %v", want, err)
+		}
+	}
+}

@@ -36,6 +36,7 @@ const integrationTimeout = 29 * time.Second
 // is also the authorizer: it verifies the bearer token and puts the claims where API Gateway does.
 type front struct {
 	handler  func(context.Context, json.RawMessage) (any, error)
+	content  func(context.Context, json.RawMessage) (any, error) // GET /images/{id}/content: the serve function
 	version  apigw.Version
 	stage    string
 	seq      atomic.Int64
@@ -95,7 +96,11 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)
 	defer cancel()
-	out, err := f.handler(ctx, payload)
+	handler := f.handler
+	if res, _, _ := resource(r.URL.EscapedPath()); res == "/images/{id}/content" && f.content != nil {
+		handler = f.content
+	}
+	out, err := handler(ctx, payload)
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
 		writeGatewayError(w, http.StatusGatewayTimeout, "Endpoint request timed out")
@@ -234,6 +239,10 @@ func writeResponse(w http.ResponseWriter, out any) {
 		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
 		Body              string              `json:"body"`
 		IsBase64Encoded   bool                `json:"isBase64Encoded"`
+	}
+	if err == nil && len(raw) > lambdaMaxPayload {
+		// Lambda refuses a response over its payload limit (ResponseSizeTooLarge), and API Gateway answers 502.
+		err = fmt.Errorf("response of %d bytes", len(raw))
 	}
 	if err == nil {
 		err = json.Unmarshal(raw, &resp)

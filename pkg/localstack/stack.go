@@ -3,6 +3,8 @@ package localstack
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/catalog/dynamostore"
 	"github.com/imgpipe/imgpipe/pkg/function"
 	"github.com/imgpipe/imgpipe/pkg/function/resize"
+	servefn "github.com/imgpipe/imgpipe/pkg/function/serve"
 	sweepfn "github.com/imgpipe/imgpipe/pkg/function/sweep"
 	"github.com/imgpipe/imgpipe/pkg/function/upload"
 	"github.com/imgpipe/imgpipe/pkg/metrics"
@@ -33,6 +36,7 @@ type Options struct {
 	DataDir string
 	APIAddr string        // e.g. 127.0.0.1:8080; port 0 picks a free one
 	S3Addr  string        // e.g. 127.0.0.1:9000
+	CDNAddr string        // the local CloudFront in front of the serve function, e.g. 127.0.0.1:8081; "" for none
 	Payload apigw.Version // the API Gateway payload format the front emits
 	// Getenv supplies the functions' configuration (the same variables as in Lambda). Local defaults fill in
 	// BUCKET, S3_ENDPOINT, the catalog and CORS when it returns "".
@@ -59,20 +63,22 @@ func LocalIssuer(dataDir string) (*auth.Issuer, error) {
 // Stack is a running local pipeline.
 type Stack struct {
 	APIURL, S3URL string
+	CDNURL        string // "" without Options.CDNAddr
 	Bucket        string
 	DataDir       string
 	CatalogPath   string // the SQLite file, when the catalog is SQLite
 	Upload        *upload.Function
 	Resize        *resize.Function
+	Serve         *servefn.Function
 	Issuer        *auth.Issuer // nil with NoAuth
 	S3            *s3local.Server
 	Sweeper       *sweep.Sweeper
 
-	api, s3srv *http.Server
-	invoker    *asyncInvoker
-	stopSweep  context.CancelFunc
-	sweepDone  chan struct{}
-	grace      time.Duration
+	api, s3srv, cdnsrv *http.Server
+	invoker            *asyncInvoker
+	stopSweep          context.CancelFunc
+	sweepDone          chan struct{}
+	grace              time.Duration
 }
 
 // Start starts the S3 server, the resize trigger and the API front, with the functions built exactly as in Lambda.
@@ -93,23 +99,41 @@ func Start(ctx context.Context, opt Options) (*Stack, error) {
 		s3ln.Close()
 		return nil, fmt.Errorf("listen api: %w", err)
 	}
-	if err := st.start(ctx, opt, s3ln, apiln); err != nil {
+	var cdnln net.Listener
+	if opt.CDNAddr != "" {
+		if cdnln, err = net.Listen("tcp", opt.CDNAddr); err != nil {
+			s3ln.Close()
+			apiln.Close()
+			return nil, fmt.Errorf("listen cdn: %w", err)
+		}
+	}
+	if err := st.start(ctx, opt, s3ln, apiln, cdnln); err != nil {
 		s3ln.Close()
 		apiln.Close()
+		if cdnln != nil {
+			cdnln.Close()
+		}
 		st.Close()
 		return nil, err
 	}
 	return st, nil
 }
 
-// start wires everything to the two listeners; on error the caller closes what was opened.
-func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listener) error {
+// start wires everything to the listeners; on error the caller closes what was opened.
+func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln, cdnln net.Listener) error {
 	var err error
 	st.S3URL, st.APIURL = "http://"+s3ln.Addr().String(), "http://"+apiln.Addr().String()
+	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
+		return err
+	}
+	signingKey, err := SigningKey(opt.DataDir)
+	if err != nil {
+		return err
+	}
 	defaults := map[string]string{
 		"BUCKET": "images", "S3_ENDPOINT": st.S3URL, "S3_ACCESS_KEY_ID": "local", "S3_SECRET_ACCESS_KEY": "local",
 		"CATALOG_DRIVER": "sqlite", "CATALOG_SQLITE_PATH": filepath.Join(opt.DataDir, "catalog.db"),
-		"CORS_ALLOWED_ORIGINS": "*", "AUTH_MODE": "jwt",
+		"CORS_ALLOWED_ORIGINS": "*", "AUTH_MODE": "jwt", "SIGNING_KEY": signingKey,
 	}
 	if opt.NoAuth {
 		defaults["AUTH_MODE"] = "none"
@@ -130,14 +154,14 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 			return err
 		}
 	}
-	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
-		return err
-	}
 	fnOpts := function.Options{Log: opt.Log, Metrics: opt.Metrics, DiscardMetrics: opt.Metrics == nil}
 	if st.Upload, err = upload.New(ctx, getenv, fnOpts); err != nil {
 		return err
 	}
 	if st.Resize, err = resize.New(ctx, getenv, fnOpts); err != nil {
+		return err
+	}
+	if st.Serve, err = servefn.New(ctx, getenv, fnOpts); err != nil {
 		return err
 	}
 	st.Bucket = st.Upload.Config.Storage.Bucket
@@ -164,7 +188,8 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 	if payload == 0 {
 		payload = apigw.V1
 	}
-	fr := &front{handler: apigw.Handler(st.Upload.Handler), version: payload, stage: "local"}
+	fr := &front{handler: apigw.Handler(st.Upload.Handler), content: servefn.LambdaHandler(st.Serve.Handler),
+		version: payload, stage: "local"}
 	if !opt.NoAuth {
 		if st.Issuer, err = LocalIssuer(opt.DataDir); err != nil {
 			return err
@@ -186,6 +211,12 @@ func (st *Stack) start(ctx context.Context, opt Options, s3ln, apiln net.Listene
 	st.api = &http.Server{Handler: fr, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	go st.s3srv.Serve(s3ln)
 	go st.api.Serve(apiln)
+	if cdnln != nil {
+		st.CDNURL = "http://" + cdnln.Addr().String()
+		st.cdnsrv = &http.Server{Handler: newCDN(servefn.LambdaHandler(st.Serve.Handler), region, 256<<20),
+			ReadHeaderTimeout: 10 * time.Second}
+		go st.cdnsrv.Serve(cdnln)
+	}
 
 	sw, err := localSweep(ctx, getenv, opt)
 	if err != nil {
@@ -255,6 +286,9 @@ func (st *Stack) Close() error {
 	if st.api != nil {
 		errs = append(errs, st.api.Shutdown(ctx))
 	}
+	if st.cdnsrv != nil {
+		errs = append(errs, st.cdnsrv.Shutdown(ctx))
+	}
 	if st.stopSweep != nil {
 		st.stopSweep()
 		<-st.sweepDone
@@ -274,6 +308,9 @@ func (st *Stack) Close() error {
 	if st.Resize != nil {
 		errs = append(errs, st.Resize.Close())
 	}
+	if st.Serve != nil {
+		errs = append(errs, st.Serve.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -291,4 +328,25 @@ func createTable(ctx context.Context, getenv func(string) string) error {
 		return fmt.Errorf("create the catalog table %s: %w", cfg.Table, err)
 	}
 	return nil
+}
+
+// SigningKey is the serve function's URL-signing key for the local stack, made once and kept in
+// dataDir/auth/signing-key (SIGNING_KEY overrides it), so signed URLs survive a restart as they do in AWS.
+func SigningKey(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "auth", "signing-key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	key := base64.RawURLEncoding.EncodeToString(buf)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return key, nil
 }

@@ -24,7 +24,7 @@ import (
 func startStack(t *testing.T, payload apigw.Version) (*Stack, *storage.Bucket) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := Start(t.Context(), Options{DataDir: dir, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Payload: payload,
+	st, err := Start(t.Context(), Options{DataDir: dir, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", CDNAddr: "127.0.0.1:0", Payload: payload,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,7 @@ type options struct {
 	endpoint  string
 	pathStyle bool
 	region    string
+	cdn       string
 }
 
 func main() {
@@ -72,6 +73,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.endpoint, "endpoint", "", "S3 endpoint URL for a local S3 (default: AWS)")
 	fs.BoolVar(&o.pathStyle, "path-style", false, "use path-style S3 addressing (most local S3 servers need it)")
 	fs.StringVar(&o.region, "region", "", "AWS region for S3 (default: from the environment/profile)")
+	fs.StringVar(&o.cdn, "cdn", "", "image CDN URL (the stack's ImagesURL output); when set, render /<id>.webp?d=320x240 through it twice")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -88,6 +90,7 @@ func parseFlags(args []string) (options, error) {
 		problems = append(problems, fmt.Errorf("-api %q is not an http(s) URL", o.api))
 	}
 	o.api = strings.TrimRight(o.api, "/")
+	o.cdn = strings.TrimRight(o.cdn, "/")
 	for _, s := range strings.Split(widths, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || w <= 0 {
@@ -118,6 +121,7 @@ func run(ctx context.Context, o options) bool {
 		{"wait", s.waitReady},
 		{"verify", s.verifyReady},
 		{"bucket", s.checkBucket},
+		{"cdn", s.checkCDN},
 		{"cleanup", s.deleteImage},
 	}
 

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	_ "golang.org/x/image/webp" // decode the CDN's WebP
 )
 
 // smoke holds what the steps learn from one another.
@@ -258,4 +260,41 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// checkCDN renders the image on demand through the CDN, then asks again and expects the CDN's cache to answer.
+func (s *smoke) checkCDN(ctx context.Context) (string, error) {
+	if s.opts.cdn == "" {
+		return "skipped (no -cdn)", nil
+	}
+	url := s.opts.cdn + "/" + s.id + ".webp?d=320x240"
+	var xcache []string
+	for range 2 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return "", err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("GET %s: %w", url, err)
+		}
+		var body bytes.Buffer
+		_, err = body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return "", fmt.Errorf("GET %s: %w", url, err)
+		}
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" {
+			return "", fmt.Errorf("GET %s: %d %s: %s", url, resp.StatusCode, resp.Header.Get("Content-Type"), snippet(body.Bytes()))
+		}
+		cfg, format, err := image.DecodeConfig(&body)
+		if err != nil || format != "webp" || cfg.Width != 320 || cfg.Height != 240 {
+			return "", fmt.Errorf("GET %s: decoded %s %dx%d (%v), want webp 320x240", url, format, cfg.Width, cfg.Height, err)
+		}
+		xcache = append(xcache, resp.Header.Get("X-Cache"))
+	}
+	if !strings.HasPrefix(xcache[1], "Hit") {
+		return "", fmt.Errorf("GET %s twice: X-Cache %q then %q, want a Hit the second time", url, xcache[0], xcache[1])
+	}
+	return fmt.Sprintf("320x240 WebP; X-Cache %q then %q", xcache[0], xcache[1]), nil
 }
