@@ -119,7 +119,7 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request, caller auth.Cal
 		// written.
 		keys = append([]string{img.StagingKey}, keys...)
 		for _, w := range s.Config.Widths {
-			for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG} {
+			for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG, imagefile.WebP} {
 				keys = append(keys, s.Config.Layout.DerivativeKey(img.ID, w, f.Ext))
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,9 @@ type Resize struct {
 	MaxSourceBytes   int64  // MAX_SOURCE_BYTES (104857600): larger staged objects are quarantined unread
 	ArchiveOriginals bool   // ARCHIVE_ORIGINALS (true): keep the original at originals/<id><ext>
 	ConsoleOwner     string // CONSOLE_OWNER (none): the owner of photos put straight into staging; none means admins only
+	// AlsoWebP is FORMATS (jpeg) listing webp, as in FORMATS=jpeg,webp: a WebP next to each derivative.
+	AlsoWebP    bool
+	WebPQuality int // WEBP_QUALITY (80)
 }
 
 func loadCommon(e *env) Common {
@@ -130,6 +134,20 @@ func LoadResize(getenv func(string) string) (Resize, error) {
 	r.MaxSourceBytes = e.int64("MAX_SOURCE_BYTES", 100<<20, 1, 1<<40)
 	r.ArchiveOriginals = e.bool("ARCHIVE_ORIGINALS", true)
 	r.ConsoleOwner = e.str("CONSOLE_OWNER", "")
+	formats := e.list("FORMATS")
+	for _, f := range formats {
+		switch strings.ToLower(f) {
+		case "jpeg", "jpg":
+		case "webp":
+			r.AlsoWebP = true
+		default:
+			e.errs = append(e.errs, fmt.Errorf("FORMATS=%q: want jpeg, or jpeg,webp", strings.Join(formats, ",")))
+		}
+	}
+	if len(formats) > 0 && !slices.ContainsFunc(formats, func(f string) bool { return strings.EqualFold(f, "jpeg") || strings.EqualFold(f, "jpg") }) {
+		e.errs = append(e.errs, errors.New("FORMATS must include jpeg: the derivatives every client reads (PNG for a photo with transparency)"))
+	}
+	r.WebPQuality = int(e.int64("WEBP_QUALITY", 80, 1, 100))
 	return r, errors.Join(e.errs...)
 }
 

@@ -76,3 +76,15 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
+
+func TestFormats(t *testing.T) {
+	r, err := LoadResize(envOf(map[string]string{"BUCKET": "b", "FORMATS": "jpeg, WebP"}))
+	if err != nil || !r.AlsoWebP || r.WebPQuality != 80 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	for _, bad := range []string{"webp", "jpeg,avif"} {
+		if _, err := LoadResize(envOf(map[string]string{"BUCKET": "b", "FORMATS": bad})); err == nil || !strings.Contains(err.Error(), "FORMATS") {
+			t.Errorf("FORMATS=%s: %v", bad, err)
+		}
+	}
+}

@@ -74,6 +74,20 @@ func Widths(widths []int, quality int) []Target {
 	return ts
 }
 
+// WidthsAlso is Widths with, after each width's derivative, the same picture in every format of also (WebP, say),
+// each at its quality in qualities (by format name; the default quality when missing). Each size is resized once
+// and encoded once per format.
+func WidthsAlso(widths []int, quality int, also []imagefile.Format, qualities map[string]int) []Target {
+	var ts []Target
+	for _, w := range widths {
+		ts = append(ts, Target{Width: w, Quality: quality})
+		for _, f := range also {
+			ts = append(ts, Target{Width: w, Format: f, Quality: qualities[f.Name]})
+		}
+	}
+	return ts
+}
+
 // Process decodes data once and returns one output per target. The context is checked between stages, so a
 // request that timed out stops working.
 func Process(ctx context.Context, data []byte, req Request) (*Result, error) {

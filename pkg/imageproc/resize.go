@@ -27,14 +27,17 @@ func resizeAll(src image.Image, info imagefile.Info, steps []step) []image.Image
 			w, h = h, w
 		}
 		var stored image.Image
-		if s.geom.full(uw, uh) {
+		switch {
+		case s.geom.full(uw, uh) && prev != nil && prev.Bounds().Dx() == w && prev.Bounds().Dy() == h:
+			stored = prev // the same size in another format: one resize, two encodes
+		case s.geom.full(uw, uh):
 			from := src
 			if prev != nil && prev.Bounds().Dx() >= w && prev.Bounds().Dy() >= h {
 				from = prev
 			}
 			stored = resize(from, w, h)
 			prev = stored
-		} else {
+		default:
 			r := scaleRect(toStored(s.geom.crop, o, info.Width, info.Height), info.Width, info.Height, db.Dx(), db.Dy())
 			stored = resize(subImage(src, r.Add(db.Min)), w, h)
 		}

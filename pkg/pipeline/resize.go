@@ -50,6 +50,8 @@ type Config struct {
 	MaxSourceBytes   int64 // larger staged objects are quarantined unread
 	Widths           []int // the derivative widths
 	Quality          int   // JPEG quality, 1-100
+	AlsoWebP         bool  // a WebP next to each derivative (FORMATS=jpeg,webp)
+	WebPQuality      int   // its quality, 1-100
 	MaxPixels        int64 // header pixel limit
 	// ConsoleOwner owns the photos that arrive without an upload (the console path); empty means nobody, and
 	// only administrators see them.
@@ -260,10 +262,12 @@ func (j *job) identify(ctx context.Context, obj *storage.Object) (*source, error
 
 // process makes the derivatives.
 func (j *job) process(ctx context.Context, src *source) (*imageproc.Result, error) {
-	return imageproc.Process(ctx, src.obj.Body, imageproc.Request{
-		Targets:   imageproc.Widths(j.r.Config.Widths, j.r.Config.Quality),
-		MaxPixels: j.r.Config.MaxPixels,
-	})
+	targets := imageproc.Widths(j.r.Config.Widths, j.r.Config.Quality)
+	if j.r.Config.AlsoWebP {
+		targets = imageproc.WidthsAlso(j.r.Config.Widths, j.r.Config.Quality, []imagefile.Format{imagefile.WebP},
+			map[string]int{imagefile.WebP.Name: j.r.Config.WebPQuality})
+	}
+	return imageproc.Process(ctx, src.obj.Body, imageproc.Request{Targets: targets, MaxPixels: j.r.Config.MaxPixels})
 }
 
 // writeDerivatives writes every derivative; a retry overwrites the same keys with the same bytes.
@@ -322,13 +326,13 @@ func (j *job) deleteStaging(ctx context.Context, obj *storage.Object) error {
 }
 
 // discard withdraws an upload whose row is gone: whatever an attempt may have written under its id (the
-// derivative keys are known in advance, in either output format), then the staging copy. It succeeds, since the
+// derivative keys are known in advance, in every output format), then the staging copy. It succeeds, since the
 // upload was rolled back or its owner deleted it.
 func (j *job) discard(ctx context.Context, id string, obj *storage.Object) (Outcome, error) {
 	l := j.r.Config.Layout
 	var keys []string
 	for _, w := range j.r.Config.Widths {
-		for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG} {
+		for _, f := range []imagefile.Format{imagefile.JPEG, imagefile.PNG, imagefile.WebP} {
 			keys = append(keys, l.DerivativeKey(id, w, f.Ext))
 		}
 	}

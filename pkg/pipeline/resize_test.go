@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	_ "golang.org/x/image/webp"
 
 	"github.com/imgpipe/imgpipe/internal/s3test"
 	"github.com/imgpipe/imgpipe/internal/testimage"
@@ -180,6 +181,41 @@ func TestResizeWritesDerivativesArchivesAndCleansUp(t *testing.T) {
 	if img.Status != catalog.StatusReady || img.Width != 1600 || img.Height != 2400 || len(img.Derivatives) != 3 ||
 		img.OriginalKey != "originals/"+id+".jpg" || img.Filename != "IMG_0001.JPG" {
 		t.Fatalf("row %+v", img)
+	}
+}
+
+// TestWebPNextToEachDerivative: FORMATS=jpeg,webp writes a WebP of the same size beside each JPEG, and the row
+// lists both.
+func TestWebPNextToEachDerivative(t *testing.T) {
+	e := newEnv(t)
+	e.r.Config.AlsoWebP, e.r.Config.WebPQuality = true, 80
+	key := "staging/" + id + ".jpg"
+	e.stage(t, key, testimage.WithOrientation(testimage.JPEG(2400, 1600), 6))
+	if err := e.r.HandleEvent(t.Context(), s3Event(t, "ObjectCreated:Put", bucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	row, err := e.store.Get(t.Context(), id)
+	if err != nil || len(row.Derivatives) != 6 {
+		t.Fatalf("row %+v %v", row, err)
+	}
+	for _, w := range []int{1920, 640, 320} {
+		j, errJ := e.s3.Bucket.Get(t.Context(), "derivatives/"+id+"/"+strconv.Itoa(w)+".jpg", 0)
+		wp, errW := e.s3.Bucket.Get(t.Context(), "derivatives/"+id+"/"+strconv.Itoa(w)+".webp", 0)
+		if errJ != nil || errW != nil || wp.ContentType != "image/webp" {
+			t.Fatalf("%d: %v %v", w, errJ, errW)
+		}
+		jc, _, err1 := image.DecodeConfig(bytes.NewReader(j.Body))
+		wc, f, err2 := image.DecodeConfig(bytes.NewReader(wp.Body))
+		if err1 != nil || err2 != nil || f != "webp" || jc != wc {
+			t.Fatalf("%d: jpeg %+v, %s %+v (%v %v)", w, jc, f, wc, err1, err2)
+		}
+	}
+	var types []string
+	for _, d := range row.Derivatives {
+		types = append(types, strconv.Itoa(d.Width)+" "+d.ContentType)
+	}
+	if got := strings.Join(types, ","); got != "1600 image/jpeg,1600 image/webp,640 image/jpeg,640 image/webp,320 image/jpeg,320 image/webp" {
+		t.Fatalf("derivatives %s", got)
 	}
 }
 

@@ -38,6 +38,8 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			MaxSourceBytes:   cfg.MaxSourceBytes,
 			Widths:           cfg.Widths,
 			Quality:          cfg.JPEGQuality,
+			AlsoWebP:         cfg.AlsoWebP,
+			WebPQuality:      cfg.WebPQuality,
 			MaxPixels:        cfg.MaxPixels,
 			ConsoleOwner:     cfg.ConsoleOwner,
 		}}
