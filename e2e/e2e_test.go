@@ -34,13 +34,16 @@ const bucket = "images"
 // e2eUser is the signed-in user of the test's requests; an administrator, so the console photos show in its list.
 const e2eUser = "e2e-user"
 
+// signingKey is the serve function's SIGNING_KEY.
+const signingKey = "e2e-signing-key-0123456789abcdef"
+
 var (
-	buildOnce            sync.Once
-	uploadBin, resizeBin string
-	buildErr             error
+	buildOnce                      sync.Once
+	uploadBin, resizeBin, serveBin string
+	buildErr                       error
 )
 
-// binaries builds both bootstraps once per test run, the way `make package` does (-tags lambda.norpc, static).
+// binaries builds the bootstraps once per test run, the way `make package` does (-tags lambda.norpc, static).
 func binaries(t *testing.T) (string, string) {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -52,7 +55,10 @@ func binaries(t *testing.T) (string, string) {
 		if uploadBin, buildErr = lambdaruntime.Build(context.Background(), "github.com/imgpipe/imgpipe/functions/upload", filepath.Join(dir, "upload")); buildErr != nil {
 			return
 		}
-		resizeBin, buildErr = lambdaruntime.Build(context.Background(), "github.com/imgpipe/imgpipe/functions/resize", filepath.Join(dir, "resize"))
+		if resizeBin, buildErr = lambdaruntime.Build(context.Background(), "github.com/imgpipe/imgpipe/functions/resize", filepath.Join(dir, "resize")); buildErr != nil {
+			return
+		}
+		serveBin, buildErr = lambdaruntime.Build(context.Background(), "github.com/imgpipe/imgpipe/functions/serve", filepath.Join(dir, "serve"))
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -66,6 +72,7 @@ type pipeline struct {
 	s3      *s3.Client
 	upload  *lambdaruntime.Function
 	resize  *lambdaruntime.Function
+	serve   *lambdaruntime.Function
 	webhook *miniotest.Webhook
 	seen    int // webhook records already forwarded
 }
@@ -89,7 +96,7 @@ func start(t *testing.T) *pipeline {
 	env := map[string]string{
 		"BUCKET": bucket, "AWS_REGION": p.minio.Region, "S3_ENDPOINT": p.minio.Endpoint,
 		"S3_ACCESS_KEY_ID": p.minio.AccessKey, "S3_SECRET_ACCESS_KEY": p.minio.SecretKey,
-		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "1048576",
+		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "4194304", "SIGNING_KEY": signingKey,
 	}
 	for k, v := range catalogEnv(t, dir) {
 		env[k] = v
@@ -106,9 +113,14 @@ func start(t *testing.T) *pipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.resize.Close() })
+	if p.serve, err = lambdaruntime.Start(ctx, serveBin, opts("imgpipe-serve")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.serve.Close() })
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("upload logs:\n%s\nresize logs:\n%s", strings.Join(p.upload.Logs(), "\n"), strings.Join(p.resize.Logs(), "\n"))
+			t.Logf("upload logs:\n%s\nresize logs:\n%s\nserve logs:\n%s", strings.Join(p.upload.Logs(), "\n"),
+				strings.Join(p.resize.Logs(), "\n"), strings.Join(p.serve.Logs(), "\n"))
 		}
 	})
 	return p
@@ -299,7 +311,7 @@ func TestCorruptPhotoIsQuarantinedNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Over MAX_SOURCE_BYTES: quarantined by a server-side copy, never read into memory, and never lost.
-	huge := bytes.Repeat([]byte{0xAB}, 2<<20)
+	huge := bytes.Repeat([]byte{0xAB}, 5<<20)
 	_, err = p.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("staging/huge file.jpg"),
 		Body: bytes.NewReader(huge)})
 	if err != nil {
