@@ -121,6 +121,11 @@ func resizePlane(src plane, w, h int) plane {
 	if w == src.w && h == src.h {
 		return src
 	}
+	if kx, ky := shrinkFactors(src.w, src.h, w, h); kx > 1 || ky > 1 {
+		if src = boxShrink(src, kx, ky); w == src.w && h == src.h {
+			return src
+		}
+	}
 	var tx, ty []taps
 	var nx, ny float64 // multiply-adds per output row and per output column
 	if w != src.w {

@@ -90,6 +90,14 @@ func resize(img image.Image, w, h int) image.Image {
 			return m
 		}
 	}
+	b := img.Bounds()
+	if kx, ky := shrinkFactors(b.Dx(), b.Dy(), w, h); kx > 1 || ky > 1 {
+		small := boxShrinkImage(img, kx, ky)
+		if small.Rect.Dx() == w && small.Rect.Dy() == h {
+			return small
+		}
+		img = small
+	}
 	return imaging.Resize(img, w, h, imaging.Lanczos)
 }
 
