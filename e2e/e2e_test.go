@@ -79,9 +79,14 @@ type pipeline struct {
 
 func start(t *testing.T) *pipeline {
 	t.Helper()
+	return startWith(t, catalogEnv(t, t.TempDir()))
+}
+
+// startWith starts the pipeline with the functions on the catalog that catalog's variables name.
+func startWith(t *testing.T, catalog map[string]string) *pipeline {
+	t.Helper()
 	bin := miniotest.Require(t)
 	ctx := t.Context()
-	dir := t.TempDir()
 	uploadBin, resizeBin := binaries(t)
 	p := &pipeline{webhook: miniotest.NewWebhook()}
 	t.Cleanup(p.webhook.Close)
@@ -98,7 +103,7 @@ func start(t *testing.T) *pipeline {
 		"S3_ACCESS_KEY_ID": p.minio.AccessKey, "S3_SECRET_ACCESS_KEY": p.minio.SecretKey,
 		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "4194304", "SIGNING_KEY": signingKey,
 	}
-	for k, v := range catalogEnv(t, dir) {
+	for k, v := range catalog {
 		env[k] = v
 	}
 	var err error

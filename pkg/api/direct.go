@@ -92,8 +92,9 @@ func (s *Service) direct(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	if err := s.Catalog.Create(ctx, img); err != nil {
 		return fmt.Errorf("catalog create %s: %w", id, err)
 	}
+	// The policy admits the declared size at most, so S3 itself refuses a bigger file than the one announced.
 	post, err := s.Objects.PresignPost(ctx, storage.PostPolicy{Key: key, ContentType: f.ContentType,
-		MaxBytes: s.Config.DirectMaxBytes, TTL: s.Config.DirectTTL,
+		MaxBytes: req.Bytes, TTL: s.Config.DirectTTL,
 		Metadata: map[string]string{"image-id": id, "original-filename": url.PathEscape(filename)}})
 	if err != nil {
 		s.dropRow(ctx, id)
@@ -102,7 +103,7 @@ func (s *Service) direct(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	s.Log.Info("direct upload issued", "id", id, "key", key, "declared_bytes", req.Bytes, "expires", post.Expires)
 	w.Header().Set("Location", "images/"+id)
 	return writeJSON(w, http.StatusCreated, directResponse{ID: id, Status: catalog.StatusPending, URL: post.URL,
-		Fields: post.Fields, ExpiresAt: post.Expires, MaxBytes: s.Config.DirectMaxBytes, StagingKey: key})
+		Fields: post.Fields, ExpiresAt: post.Expires, MaxBytes: req.Bytes, StagingKey: key})
 }
 
 // dropRow removes a row whose upload could not be handed out, with a context of its own like rollback.

@@ -47,7 +47,7 @@ func TestDirectUploadIssuesAPolicyAndAPendingRow(t *testing.T) {
 			id := resp["id"].(string)
 			key := "staging/" + id + ".jpg"
 			fields, _ := resp["fields"].(map[string]any)
-			if resp["stagingKey"] != key || resp["url"] == "" || resp["maxBytes"] != float64(50<<20) || hdr["Location"] != "images/"+id ||
+			if resp["stagingKey"] != key || resp["url"] == "" || resp["maxBytes"] != float64(12345678) || hdr["Location"] != "images/"+id ||
 				fields["key"] != key || fields["x-amz-meta-image-id"] != id || fields["Content-Type"] != "image/jpeg" {
 				t.Fatalf("response %v", resp)
 			}
@@ -56,7 +56,7 @@ func TestDirectUploadIssuesAPolicyAndAPendingRow(t *testing.T) {
 				t.Fatalf("expiresAt %v %v", resp["expiresAt"], err)
 			}
 			p := env.objects.posts[0]
-			if p.Key != key || p.ContentType != "image/jpeg" || p.MaxBytes != 50<<20 || p.TTL != 15*time.Minute ||
+			if p.Key != key || p.ContentType != "image/jpeg" || p.MaxBytes != 12345678 || p.TTL != 15*time.Minute ||
 				p.Metadata["image-id"] != id || p.Metadata["original-filename"] != "IMG_0001.JPG" {
 				t.Fatalf("policy %+v", p)
 			}
