@@ -11,6 +11,16 @@ type Info struct {
 	HasAlpha      bool // the format declares an alpha channel or a transparent colour
 	Orientation   int  // EXIF orientation 1-8 (1 when absent); HEIF, AVIF: irot/imir as EXIF (see heif.go)
 	Progressive   bool // a progressive JPEG, whose decoder holds every coefficient until the last scan
+
+	// What the decoder will hold, for the resource budget (package budget).
+	Channels   int  // samples per pixel as stored: JPEG components, PNG 1-4 (palette 1), GIF 1, WebP 3 or 4
+	Depth      int  // bits per sample: 8, or 16 for a 16-bit PNG (1, 2 and 4 count as 8)
+	Interlaced bool // an Adam7-interlaced PNG, whose decoder holds every pass besides the image
+	Lossless   bool // a lossless (VP8L) WebP
+	// ChromaH and ChromaV are how much a JPEG's chroma is subsampled across and down (2, 2 for 4:2:0; 1, 1 for
+	// 4:4:4 and for a single component).
+	ChromaH, ChromaV int
+	Scans            int // a JPEG's scans (SOS markers); more than 1 only for a progressive file
 }
 
 // Pixels returns the pixel count the header declares.
@@ -41,7 +51,7 @@ func Inspect(data []byte, maxPixels int64) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Format: f, Orientation: 1}
+	info := Info{Format: f, Orientation: 1, Depth: 8, ChromaH: 1, ChromaV: 1}
 	switch f {
 	case JPEG:
 		err = inspectJPEG(data, &info)
@@ -77,8 +87,13 @@ func inspectPNG(data []byte, info *Info) error {
 	if info.Width > 1<<31-1 || info.Height > 1<<31-1 {
 		return ErrTruncated
 	}
-	ct := data[25]
+	depth, ct := data[24], data[25]
 	info.HasAlpha = ct == 4 || ct == 6
+	info.Channels = map[byte]int{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ct]
+	if depth == 16 {
+		info.Depth = 16
+	}
+	info.Interlaced = data[28] == 1
 	for p := 8; p+8 <= len(data); {
 		n := int(binary.BigEndian.Uint32(data[p:]))
 		typ := string(data[p+4 : p+8])
@@ -105,6 +120,7 @@ func inspectGIF(data []byte, info *Info) error {
 		return ErrTruncated
 	}
 	info.Width, info.Height = int(binary.LittleEndian.Uint16(data[6:])), int(binary.LittleEndian.Uint16(data[8:]))
+	info.Channels = 1
 	p := 13
 	if data[10]&0x80 != 0 {
 		p += 3 << (int(data[10]&7) + 1)
@@ -137,6 +153,7 @@ func inspectWebP(data []byte, info *Info) error {
 		}
 		info.Width = int(binary.LittleEndian.Uint16(data[26:]) & 0x3fff)
 		info.Height = int(binary.LittleEndian.Uint16(data[28:]) & 0x3fff)
+		info.Channels = 3
 	case "VP8L":
 		if data[20] != 0x2f {
 			return ErrTruncated
@@ -144,6 +161,7 @@ func inspectWebP(data []byte, info *Info) error {
 		bits := binary.LittleEndian.Uint32(data[21:])
 		info.Width, info.Height = int(bits&0x3fff)+1, int(bits>>14&0x3fff)+1
 		info.HasAlpha = bits>>28&1 != 0
+		info.Channels, info.Lossless = 4, true
 	case "VP8X":
 		if data[20]&0x02 != 0 { // the decoder reads still images only
 			return unsupportedFormat("animated WebP")
@@ -153,6 +171,10 @@ func inspectWebP(data []byte, info *Info) error {
 		info.Height = int(uint32(data[27])|uint32(data[28])<<8|uint32(data[29])<<16) + 1
 		if data[20]&0x08 != 0 {
 			info.Orientation = exifOrientation(webpChunk(data, "EXIF"))
+		}
+		info.Channels, info.Lossless = 3, webpChunk(data, "VP8L") != nil
+		if info.HasAlpha || info.Lossless {
+			info.Channels = 4
 		}
 	default:
 		return ErrTruncated

@@ -51,17 +51,69 @@ func inspectJPEG(data []byte, info *Info) error {
 			info.Height = int(binary.BigEndian.Uint16(seg[1:]))
 			info.Width = int(binary.BigEndian.Uint16(seg[3:]))
 			info.Progressive = marker == 0xC2
+			info.Channels = int(seg[5])
+			if len(seg) < 6+3*info.Channels || info.Channels == 0 {
+				return ErrTruncated
+			}
+			// Chroma subsampling: the largest sampling factors over the first component's (which is luma).
+			maxH, maxV := 1, 1
+			for c := range info.Channels {
+				maxH, maxV = max(maxH, int(seg[7+3*c]>>4)), max(maxV, int(seg[7+3*c]&15))
+			}
+			if info.Channels > 1 {
+				info.ChromaH, info.ChromaV = maxH, maxV
+			}
 		case marker == 0xDA:
 			if info.Width == 0 {
 				return ErrTruncated
 			}
-			if !bytes.Contains(data[p+n:], []byte{0xFF, 0xD9}) {
+			scans, ok := countScans(data[p+n:])
+			if !ok {
 				return ErrTruncated
 			}
+			info.Scans = 1 + scans
 			return nil
 		case marker == 0xD9:
 			return ErrTruncated // EOI before any scan
 		}
 		p += n
+	}
+}
+
+// countScans walks the entropy-coded data after the first scan header to the End Of Image marker, counting the
+// further Start Of Scan markers. Inside entropy-coded data a 0xFF byte is always stuffed (FF00) and only RSTn
+// markers appear, so any other marker starts a segment (DHT, DQT or SOS between progressive scans) whose length
+// is skipped. It reports false when the data ends without an EOI, which a cut-off upload lacks.
+func countScans(data []byte) (scans int, ok bool) {
+	for p := 0; ; {
+		i := bytes.IndexByte(data[p:], 0xFF)
+		if i < 0 {
+			return scans, false
+		}
+		p += i + 1
+		for p < len(data) && data[p] == 0xFF {
+			p++
+		}
+		if p >= len(data) {
+			return scans, false
+		}
+		m := data[p]
+		p++
+		switch {
+		case m == 0x00 || m >= 0xD0 && m <= 0xD7:
+			continue
+		case m == 0xD9:
+			return scans, true
+		}
+		if p+2 > len(data) {
+			return scans, false
+		}
+		if m == 0xDA {
+			scans++
+		}
+		p += int(binary.BigEndian.Uint16(data[p:]))
+		if p > len(data) {
+			return scans, false
+		}
 	}
 }
