@@ -81,6 +81,7 @@ func TestEveryFunctionHasAlarms(t *testing.T) {
 // with one stale staging object to re-drive, and checks that the alarm watches the metric the record defines:
 // its namespace, name and exact dimension set. An alarm on a metric that is never published stays OK forever.
 func TestRedrivenAlarmWatchesTheSweepsMetric(t *testing.T) {
+	isolateAWSConfig(t)
 	s := newStack(t, nil)
 	env := environment(t, s, "SweepFunction")
 	env["AWS_REGION"] = testRegion

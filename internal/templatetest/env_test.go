@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -102,6 +103,7 @@ func TestEnvironmentIsReadByCode(t *testing.T) {
 // name, an unknown driver) fails here instead of in the first cold start. Nothing is contacted: clients are only
 // built, and the catalog opens on first use.
 func TestConfigsLoad(t *testing.T) {
+	isolateAWSConfig(t)
 	ctx := context.Background()
 	quiet := function.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DiscardMetrics: true}
 	for _, v := range variants {
@@ -141,6 +143,16 @@ func TestConfigsLoad(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// isolateAWSConfig keeps the SDK's config loading (which the functions' constructors run) away from the
+// machine's own AWS profile: a profile named in AWS_PROFILE that the config file lacks would fail them.
+func isolateAWSConfig(t *testing.T) {
+	t.Helper()
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{"AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none} {
+		t.Setenv(k, v)
 	}
 }
 
