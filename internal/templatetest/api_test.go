@@ -16,11 +16,7 @@ import (
 
 // pendingRoutes are routes the template sends to the API function before pkg/api registers them. An entry fails
 // TestApiRoutes once the mux has it.
-var pendingRoutes = map[string]string{
-	// The preflight of the serve function's route: the API function owns CORS, so it must answer it too
-	// (mux.HandleFunc("OPTIONS /images/{id}/content", s.preflight) in pkg/api/service.go).
-	"OPTIONS /images/{id}/content": "UploadFunction",
-}
+var pendingRoutes = map[string]string{}
 
 // serveRoutes are the API routes of the serve function.
 var serveRoutes = []string{"GET /images/{id}/content"}

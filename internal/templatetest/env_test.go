@@ -12,6 +12,7 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/function"
 	"github.com/imgpipe/imgpipe/pkg/function/authorizer"
 	"github.com/imgpipe/imgpipe/pkg/function/resize"
+	servefn "github.com/imgpipe/imgpipe/pkg/function/serve"
 	"github.com/imgpipe/imgpipe/pkg/function/sweep"
 	"github.com/imgpipe/imgpipe/pkg/function/upload"
 )
@@ -19,12 +20,7 @@ import (
 // pendingEnv are variables the template sets ahead of the code that reads them (branches not merged when the
 // template was written). An entry fails TestEnvironmentIsReadByCode once the function's code reads it (it is no
 // longer pending) and once any code reads it while this function's does not (it is set on the wrong function).
-var pendingEnv = map[string][]string{
-	// DELETE /images/{id} removing the image's renders under cache/.
-	"UploadFunction": {"CACHE_PREFIX"},
-	// The resizer writing WebP derivatives next to JPEG.
-	"ResizeFunction": {"FORMATS"},
-}
+var pendingEnv = map[string][]string{}
 
 // variants are parameter sets a deploy may use; each must produce environments the code reads and accepts.
 var variants = []struct {
@@ -135,6 +131,8 @@ func TestConfigsLoad(t *testing.T) {
 					}
 				case "AuthorizerFunction":
 					_, err = authorizer.New(ctx, getenv, quiet)
+				case "ServeFunction":
+					_, err = servefn.New(ctx, getenv, quiet)
 				default:
 					t.Fatalf("no constructor for %s: add it here", f.logical)
 				}

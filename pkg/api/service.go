@@ -10,6 +10,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/cors"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 	"github.com/imgpipe/imgpipe/pkg/storage"
@@ -70,14 +71,16 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /images", s.authenticated(s.upload))
 	mux.Handle("POST /uploads", s.authenticated(s.direct))
-	mux.HandleFunc("OPTIONS /uploads", s.preflight)
+	mux.HandleFunc("OPTIONS /uploads", cors.Preflight)
 	mux.Handle("GET /images", s.authenticated(s.list))
 	mux.Handle("GET /images/{id}", s.authenticated(s.get))
 	mux.Handle("DELETE /images/{id}", s.authenticated(s.delete))
 	// A preflight carries no credentials, so it is answered without them.
-	mux.HandleFunc("OPTIONS /images", s.preflight)
-	mux.HandleFunc("OPTIONS /images/{id}", s.preflight)
-	return s.recoverPanics(s.cors(unmatchedAsJSON(mux)))
+	mux.HandleFunc("OPTIONS /images", cors.Preflight)
+	mux.HandleFunc("OPTIONS /images/{id}", cors.Preflight)
+	// GET /images/{id}/content is the serve function's, but API Gateway sends its preflight here with the rest.
+	mux.HandleFunc("OPTIONS /images/{id}/content", cors.Preflight)
+	return s.recoverPanics(cors.Policy{Origins: s.Config.CORSOrigins}.Wrap(unmatchedAsJSON(mux)))
 }
 
 // NewID returns a UUIDv7: unguessable enough for a public id, and time-ordered so new catalog rows append to the

@@ -114,7 +114,7 @@ func LoadUpload(getenv func(string) string) (Upload, error) {
 	u.CORSOrigins = e.list("CORS_ALLOWED_ORIGINS")
 	u.URLTTL = e.duration("URL_TTL", time.Hour)
 	u.PublicBaseURL = e.str("PUBLIC_BASE_URL", "")
-	u.AuthMode = e.authMode()
+	u.AuthMode = e.authMode("AUTH_MODE")
 	u.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
 	u.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
 	u.DirectMaxBytes = e.int64("MAX_DIRECT_UPLOAD_BYTES", 50<<20, 1, 5<<30) // S3's POST limit is 5 GB
@@ -185,6 +185,7 @@ type Serve struct {
 	AuthMode        string        // AUTH_MODE (cognito), as for the upload function: GET /images/{id}/content
 	GroupsClaim     string        // AUTH_GROUPS_CLAIM (cognito:groups)
 	AdminGroup      string        // AUTH_ADMIN_GROUP (admin)
+	CORSOrigins     []string      // CORS_ALLOWED_ORIGINS (none), as for the upload function: GET /images/{id}/content
 }
 
 // DefaultExtraSizes are the fixed crops the default allow-list adds to the derivative widths: square avatars at
@@ -210,9 +211,10 @@ func LoadServe(getenv func(string) string) (Serve, error) {
 	s.JPEGQuality = int(e.int64("JPEG_QUALITY", 82, 1, 100))
 	s.WebPQuality = int(e.int64("WEBP_QUALITY", 80, 1, 100))
 	s.URLTTL = e.duration("URL_TTL", time.Hour)
-	s.AuthMode = e.authMode()
+	s.AuthMode = e.authMode("AUTH_MODE")
 	s.GroupsClaim = e.str("AUTH_GROUPS_CLAIM", "cognito:groups")
 	s.AdminGroup = e.str("AUTH_ADMIN_GROUP", "admin")
+	s.CORSOrigins = e.list("CORS_ALLOWED_ORIGINS")
 	for _, p := range []string{s.Layout.Staging, s.Layout.Failed} {
 		if s.SourcePrefix != "" && (strings.HasPrefix(s.SourcePrefix, p) || strings.HasPrefix(p, s.SourcePrefix)) {
 			e.errs = append(e.errs, errors.New("SOURCE_PREFIX must not equal, contain or lie inside STAGING_PREFIX or FAILED_PREFIX"))

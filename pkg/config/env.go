@@ -86,11 +86,11 @@ func (e *env) list(name string) []string {
 	return out
 }
 
-// authMode reads AUTH_MODE: cognito (the default), jwt or none.
-func (e *env) authMode() string {
-	m := strings.ToLower(e.str("AUTH_MODE", "cognito"))
+// authMode reads AUTH_MODE (name): cognito (the default), jwt or none.
+func (e *env) authMode(name string) string {
+	m := strings.ToLower(e.str(name, "cognito"))
 	if m != "cognito" && m != "jwt" && m != "none" {
-		e.errs = append(e.errs, fmt.Errorf("AUTH_MODE=%q: want cognito, jwt or none", m))
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want cognito, jwt or none", name, m))
 	}
 	return m
 }

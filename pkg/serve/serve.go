@@ -19,6 +19,7 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/auth"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
+	"github.com/imgpipe/imgpipe/pkg/cors"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/imageproc"
 	"github.com/imgpipe/imgpipe/pkg/imgurl"
@@ -66,6 +67,7 @@ type Config struct {
 	WebPQuality     int   // WEBP_QUALITY
 	URLTTL          time.Duration
 	Auth            auth.Config // for GET /images/{id}/content, behind the API's authorizer
+	CORSOrigins     []string    // CORS_ALLOWED_ORIGINS, for GET /images/{id}/content
 	// BufferedLimit is the largest image the API Gateway route returns in its (base64, 6 MB) payload; above it
 	// the route answers 302 to the stored render.
 	BufferedLimit int
@@ -96,7 +98,9 @@ var (
 // before routing, since the mux would otherwise clean them into another path.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /images/{id}/content", s.content)
+	// The image API's route answers CORS as the rest of the API does; the CDN's routes never vary by Origin, which
+	// is not in CloudFront's cache key.
+	mux.Handle("GET /images/{id}/content", cors.Policy{Origins: s.Config.CORSOrigins}.Wrap(http.HandlerFunc(s.content)))
 	mux.HandleFunc("GET /src/{key...}", s.source)
 	mux.HandleFunc("GET /{name}", s.image)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errBadPath) })

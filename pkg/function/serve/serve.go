@@ -66,6 +66,7 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			URLTTL:          cfg.URLTTL,
 			Auth:            auth.Config{Required: cfg.AuthMode != "none", GroupsClaim: cfg.GroupsClaim, AdminGroup: cfg.AdminGroup},
 			BufferedLimit:   BufferedLimit,
+			CORSOrigins:     cfg.CORSOrigins,
 		}}
 	return &Function{Config: cfg, Bucket: c.Bucket, Catalog: c.Catalog, Server: srv, Handler: srv.Handler()}, nil
 }
