@@ -4,7 +4,7 @@
 // (In this package that file is LICENSE-go.)
 
 // This file is forked from the Go standard library's image/jpeg/reader.go.
-// The changes are the scale and specRestart fields, quantization tables kept
+// The changes are the bs, scan-limit, check and specRestart fields, quantization tables kept
 // in natural order, the 64-bit bit accumulator, and drawYCbCr (decode.go)
 // in place of the standard library's internal imageutil package. Decode
 // itself lives in decode.go.
@@ -122,9 +122,14 @@ type decoder struct {
 	}
 	width, height int
 
-	// scale is the reduction factor (1, 2, 4 or 8) and bs = 8/scale is the
-	// side of the output square that one 8x8 block of coefficients turns into.
-	scale, bs int
+	// bs is the N of an N/8 decode (1..8): the side of the output square
+	// that one 8x8 block of coefficients turns into.
+	bs int
+
+	// maxScans caps the SOS markers a decode accepts (see Options.MaxScans),
+	// nScans counts them, and check is Options.Check or nil.
+	maxScans, nScans int
+	check            func() error
 
 	img1        *image.Gray
 	img3        *image.YCbCr
@@ -639,7 +644,9 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 			if configOnly {
 				return nil, nil
 			}
-			err = d.processSOS(n)
+			if err = d.startScan(); err == nil {
+				err = d.processSOS(n)
+			}
 		case driMarker:
 			if configOnly {
 				err = d.ignore(n)
@@ -681,6 +688,24 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 		return d.img3, nil
 	}
 	return nil, FormatError("missing SOS marker")
+}
+
+// startScan enforces the scan limit and gives Options.Check its chance to
+// stop the decode before another scan is read.
+func (d *decoder) startScan() error {
+	d.nScans++
+	if d.maxScans > 0 && d.nScans > d.maxScans {
+		return ErrTooManyScans
+	}
+	return d.checkpoint()
+}
+
+// checkpoint calls Options.Check, if any.
+func (d *decoder) checkpoint() error {
+	if d.check == nil {
+		return nil
+	}
+	return d.check()
 }
 
 // applyBlack combines d.img3 and d.blackPix into a CMYK image. The formula

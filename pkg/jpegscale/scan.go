@@ -20,12 +20,11 @@ import (
 
 // makeImg allocates and initializes the destination image. The backing
 // planes cover whole MCUs at bs pixels per block, so every block can be
-// stored without bounds checks; the returned sub-image is ceil(W/s) x
-// ceil(H/s).
+// stored without bounds checks; the returned sub-image is ceil(W*N/8) x
+// ceil(H*N/8).
 func (d *decoder) makeImg(mxx, myy int) {
 	bs := d.bs
-	w := (d.width + d.scale - 1) / d.scale
-	h := (d.height + d.scale - 1) / d.scale
+	w, h := scaledSize(d.width, bs), scaledSize(d.height, bs)
 	if d.nComp == 1 {
 		m := image.NewGray(image.Rect(0, 0, bs*mxx, bs*myy))
 		d.img1 = m.SubImage(image.Rect(0, 0, w, h)).(*image.Gray)
@@ -189,6 +188,11 @@ func (d *decoder) processSOS(n int) error {
 		bx, by int
 	)
 	for my := 0; my < myy; my++ {
+		if my%checkRows == 0 && my > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
 		for mx := 0; mx < mxx; mx++ {
 			for i := 0; i < nComp; i++ {
 				compIndex := scan[i].compIndex
@@ -260,6 +264,11 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 		expectedRST = uint8(rst0Marker)
 	)
 	for by := 0; by < bh; by++ {
+		if by%checkRows == 0 && by > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
 		for bx := 0; bx < bw; bx++ {
 			if err := d.decodeBlock(&b, ci, bx, by, stride, &dc, td, ta, zigStart, zigEnd, ah, al); err != nil {
 				return err
@@ -312,18 +321,12 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 		// A reduced IDCT reads only the bs x bs corner, so only the corner
 		// needs clearing; whatever decodeSequential writes elsewhere is
 		// never read.
-		switch d.bs {
-		case 8:
+		if bs := d.bs; bs == 8 {
 			*b = block{}
-		case 4:
-			*(*[4]int32)(b[0:4]) = [4]int32{}
-			*(*[4]int32)(b[8:12]) = [4]int32{}
-			*(*[4]int32)(b[16:20]) = [4]int32{}
-			*(*[4]int32)(b[24:28]) = [4]int32{}
-		case 2:
-			b[0], b[1], b[8], b[9] = 0, 0, 0, 0
-		case 1:
-			b[0] = 0
+		} else {
+			for r := 0; r < bs; r++ {
+				clear(b[8*r : 8*r+bs])
+			}
 		}
 		if err := d.decodeSequential(b, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
 			return err
@@ -658,6 +661,11 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		qt := &d.quant[d.comp[i].tq]
 		for by := 0; by*v < d.height; by++ {
+			if by%checkRows == 0 {
+				if err := d.checkpoint(); err != nil {
+					return err
+				}
+			}
 			for bx := 0; bx*h < d.width; bx++ {
 				d.progCoeffs[i].dequantize(&b, by*stride+bx, d.bs, qt)
 				if err := d.storeBlock(&b, bx, by, i); err != nil {
@@ -670,8 +678,8 @@ func (d *decoder) reconstructProgressiveImage() error {
 }
 
 // reconstructBlock dequantizes the quantized coefficients in b (natural
-// order) and hands them to storeBlock. At scale s>1 only the low-frequency
-// corner that the reduced IDCT reads is dequantized.
+// order) and hands them to storeBlock. At scale N/8 < 1 only the NxN
+// low-frequency corner that the reduced IDCT reads is dequantized.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 	qt := &d.quant[d.comp[compIndex].tq]
 	if bs := d.bs; bs == 8 {
@@ -689,8 +697,9 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 }
 
 // storeBlock performs the inverse DCT of the dequantized block b and stores
-// it to the image: the standard library's 8x8 IDCT at scale 1, or a reduced
-// IDCT that turns the block's low-frequency corner into a bs x bs square.
+// it to the image: the standard library's 8x8 IDCT at full size, or a
+// reduced IDCT that turns the block's low-frequency corner into a bs x bs
+// square.
 func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
 	bs := d.bs
 	dst, stride := []byte(nil), 0
@@ -710,17 +719,8 @@ func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
 			return UnsupportedError("too many components")
 		}
 	}
-	switch bs {
-	case 4:
-		idct4x4(b, dst, stride)
-		return nil
-	case 2:
-		idct2x2(b, dst, stride)
-		return nil
-	case 1:
-		// The 1x1 IDCT is the rounded block mean, DC/8, the same value the
-		// 8x8 IDCT gives every pixel of a DC-only block.
-		dst[0] = clampByte((b[0] + 128*8 + 4) >> 3)
+	if bs < 8 {
+		idctReduced(b, bs, dst, stride)
 		return nil
 	}
 	idct(b)
