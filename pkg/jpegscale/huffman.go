@@ -48,7 +48,11 @@ type huffman struct {
 
 // errShortHuffmanData means that an unexpected EOF occurred while decoding
 // Huffman data.
-var errShortHuffmanData = FormatError("short Huffman data")
+//
+// It and errMissingFF00 have type error rather than FormatError because the
+// decoder meets them at every marker that ends a scan or restart interval,
+// and converting a string-typed value to an interface allocates each time.
+var errShortHuffmanData error = FormatError("short Huffman data")
 
 // fillFast tops up d.bits from the bytes already buffered, several at a
 // time, stopping before the first 0xff. Those are the only bytes that need
