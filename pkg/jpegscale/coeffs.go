@@ -88,6 +88,17 @@ func (p *progBlock) set(zig, v int32) {
 	}
 }
 
+// setNew stores the nonzero v, which only a refinement scan's newly
+// nonzero coefficient (+-delta) is, at zig-zag index zig, the zero-to-one
+// case of set without its branches.
+func (p *progBlock) setNew(zig, v int32) {
+	zig &= blockSize - 1
+	if i := p.pos[zig]; i >= 0 {
+		p.low[i] = int16(v)
+	}
+	*p.nz |= uint64(1) << uint(zig)
+}
+
 // refine moves the nonzero coefficient at zig-zag index zig one step of
 // delta away from zero, as a correction bit of 1 asks (section G.1.2.3).
 // Outside the corner only nonzero-ness is kept, and that does not change.
@@ -111,23 +122,13 @@ func (p *progBlock) orDC(delta int32) {
 	p.set(0, int32(p.low[0])|delta)
 }
 
-// dequantize writes block blk's low-frequency corner, multiplied by the
-// natural-order quantization table qt, into b for storeBlock. Coefficients
-// outside the corner are not read by the reduced IDCTs and are left as is.
-func (s *coefStore) dequantize(b *block, blk, bs int, qt *block) {
-	n := bs * bs
-	low := s.low[blk*n : blk*n+n]
-	if bs == 8 {
-		low := (*[blockSize]int16)(low)
-		for i := range b {
-			b[i] = int32(low[i]) * qt[i]
-		}
-		return
-	}
-	for r := 0; r < bs; r++ {
-		for c := 0; c < bs; c++ {
-			b[8*r+c] = int32(low[r*bs+c]) * qt[8*r+c]
-		}
+// dequantize writes full-size block blk, multiplied by the natural-order
+// quantization table qt, into b for the 8x8 IDCT. Reduced scales
+// dequantize inside their IDCTs instead (idctCorner).
+func (s *coefStore) dequantize(b *block, blk int, qt *block) {
+	low := (*[blockSize]int16)(s.low[blk*blockSize:])
+	for i := range b {
+		b[i] = int32(low[i]) * qt[i]
 	}
 }
 

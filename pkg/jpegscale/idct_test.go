@@ -38,19 +38,25 @@ func floatIDCT(b *block, n int) []float64 {
 	return out
 }
 
-// TestReducedIDCT checks every reduced IDCT against floatIDCT on random
-// blocks shaped like dequantized photo blocks (energy falling with
-// frequency, many zeros) and on extreme ones. Fixed-point rounding may be
-// off by one; a wrong constant, sign or output order is off by far more.
+// TestReducedIDCT checks every reduced IDCT, in both its sequential
+// (idctReduced) and progressive (idctCorner) form, against floatIDCT on
+// random blocks shaped like photo blocks (energy falling with frequency,
+// many zeros) with random quantization tables, and on extreme ones.
+// Fixed-point rounding may be off by one; a wrong constant, sign or output
+// order is off by far more. The two forms must agree exactly.
 func TestReducedIDCT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 1; n <= 7; n++ {
 		var worst, total float64
 		count := 0
 		for i := 0; i < 3000; i++ {
-			var b block
+			var q, qt, deq block
+			for k := range qt {
+				qt[k] = int32(1 + rng.IntN(24))
+			}
 			for v := 0; v < 8; v++ {
 				for u := 0; u < 8; u++ {
+					k := 8*v + u
 					if rng.IntN(3) == 0 {
 						continue
 					}
@@ -58,22 +64,34 @@ func TestReducedIDCT(t *testing.T) {
 					if i%10 == 0 {
 						amp = 1024 // the whole range, saturating often
 					}
-					b[8*v+u] = int32(rng.NormFloat64() * amp)
+					q[k] = int32(rng.NormFloat64() * amp / float64(qt[k]))
 				}
 			}
 			if i%7 == 0 {
 				// A flat block, which takes the DC-only fast path.
 				for k := 1; k < blockSize; k++ {
-					b[k] = 0
+					q[k] = 0
 				}
 			}
-			want := floatIDCT(&b, n)
-			dst := make([]byte, 8*8)
-			bb := b
-			idctReduced(&bb, n, dst, 8)
+			for k := range deq {
+				deq[k] = q[k] * qt[k]
+			}
+			want := floatIDCT(&deq, n)
+			corner := make([]int16, n*n)
+			for v := 0; v < n; v++ {
+				for u := 0; u < n; u++ {
+					corner[v*n+u] = int16(q[8*v+u])
+				}
+			}
+			seq, prog := make([]byte, 8*8), make([]byte, 8*8)
+			idctReduced(&q, &qt, n, seq, 8)
+			idctCorner(corner, &qt, n, prog, 8)
+			if !bytes.Equal(seq, prog) {
+				t.Fatalf("%d/8: idctReduced gives %v, idctCorner %v", n, seq, prog)
+			}
 			for y := 0; y < n; y++ {
 				for x := 0; x < n; x++ {
-					d := math.Abs(float64(dst[8*y+x]) - want[y*n+x])
+					d := math.Abs(float64(seq[8*y+x]) - want[y*n+x])
 					worst = max(worst, d)
 					total += d
 					count++
@@ -88,13 +106,13 @@ func TestReducedIDCT(t *testing.T) {
 }
 
 // TestGeneratedIDCTUpToDate runs the generator and checks that the
-// committed idct_odd.go is what it writes, so that neither is edited alone.
+// committed idct_gen.go is what it writes, so that neither is edited alone.
 func TestGeneratedIDCTUpToDate(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	out := filepath.Join(t.TempDir(), "idct_odd.go")
+	out := filepath.Join(t.TempDir(), "idct_gen.go")
 	if msg, err := exec.Command(gobin, "run", "gen_idct.go", "-o", out).CombinedOutput(); err != nil {
 		t.Fatalf("go run gen_idct.go: %v\n%s", err, msg)
 	}
@@ -102,11 +120,11 @@ func TestGeneratedIDCTUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("idct_odd.go")
+	got, err := os.ReadFile("idct_gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Error("idct_odd.go differs from what gen_idct.go writes; run go generate")
+		t.Error("idct_gen.go differs from what gen_idct.go writes; run go generate")
 	}
 }

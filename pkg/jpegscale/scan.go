@@ -9,7 +9,7 @@
 // decodeProgressive, which writes straight into the compact coefficient
 // store of coeffs.go; refineNonZeroes working on a nonzero bitmap; the
 // spec-conforming restart count of processNonInterleaved; and the reduced
-// IDCTs in storeBlock.
+// IDCTs in reconstructBlock and reconstructProgressiveImage.
 
 package jpegscale
 
@@ -257,6 +257,9 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 	if d.ri > 0 && hi*vi > 1 {
 		d.specRestart = true
 	}
+	if d.progressive && zigStart > 0 {
+		return d.processAC(ci, ta, stride, bw, bh, zigStart, zigEnd, ah, al)
+	}
 	var (
 		b           block
 		dc          int32
@@ -279,6 +282,64 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 					return err
 				}
 				dc = 0
+			}
+		}
+	}
+	return nil
+}
+
+// processAC is processNonInterleaved for the AC scans of a progressive
+// file, which are most of its scans and most of its blocks. It walks the
+// coefficient store directly instead of calling decodeBlock per block, and
+// in a first AC scan it steps over an end-of-band run, which sends nothing
+// for its blocks (section G.1.2.2), in one move rather than block by block.
+// Those runs cover most blocks of the high-frequency scans. A run never
+// crosses a restart boundary, since a restart ends it.
+func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigEnd int32, ah, al uint32) error {
+	var (
+		cs          = &d.progCoeffs[ci]
+		bs          = d.bs
+		nn          = bs * bs
+		pos         = &lowIndex[bs]
+		h           = &d.huff[acTable][ta]
+		n           int
+		total       = bw * bh
+		expectedRST = uint8(rst0Marker)
+	)
+	for by := 0; by < bh; by++ {
+		if by%checkRows == 0 && by > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
+		for bx := 0; bx < bw; {
+			if ah == 0 && d.eobRun > 0 {
+				k := min(int(d.eobRun), bw-bx)
+				if d.ri > 0 {
+					k = min(k, d.ri-n%d.ri)
+				}
+				d.eobRun -= uint16(k)
+				bx += k
+				n += k
+			} else {
+				blk := by*stride + bx
+				pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk]}
+				var err error
+				if ah != 0 {
+					err = d.refine(&pb, h, zigStart, zigEnd, 1<<al)
+				} else {
+					err = d.decodeProgressive(&pb, nil, nil, h, zigStart, zigEnd, al)
+				}
+				if err != nil {
+					return err
+				}
+				bx++
+				n++
+			}
+			if d.ri > 0 && n%d.ri == 0 && n < total {
+				if err := d.restart(&expectedRST); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -572,12 +633,16 @@ func (d *decoder) refine(b *progBlock, h *huffman, zigStart, zigEnd, delta int32
 					break loop
 				}
 			case 1:
-				z = delta
-				bit, err := d.decodeBit()
-				if err != nil {
-					return err
+				// The sign bit follows the code; take it inline when the
+				// accumulator has it, as it usually does.
+				if d.bits.n == 0 {
+					if err := d.ensureNBits(1); err != nil {
+						return err
+					}
 				}
-				if !bit {
+				d.bits.n--
+				z = delta
+				if d.bits.a>>(uint32(d.bits.n)&63)&1 == 0 {
 					z = -z
 				}
 			default:
@@ -593,7 +658,7 @@ func (d *decoder) refine(b *progBlock, h *huffman, zigStart, zigEnd, delta int32
 				return FormatError("too many coefficients")
 			}
 			if z != 0 {
-				b.set(zig, z)
+				b.setNew(zig, z)
 			}
 		}
 	}
@@ -619,7 +684,9 @@ func (d *decoder) refineNonZeroes(b *progBlock, zig, zigEnd, nz, delta int32) (i
 		return zig, nil
 	}
 	// band has bits zig..zigEnd set; zigEnd <= 63 was checked in processSOS.
-	band := ^uint64(0) >> uint(63-zigEnd) >> uint(zig) << uint(zig)
+	// The shift counts are below 64, and masking them says so to the
+	// compiler, which otherwise adds code for Go's over-wide shifts.
+	band := ^uint64(0) >> (uint(63-zigEnd) & 63) &^ (1<<(uint(zig)&63) - 1)
 	m := *b.nz & band
 	stop := zigEnd + 1
 	if nz >= 0 {
@@ -629,18 +696,30 @@ func (d *decoder) refineNonZeroes(b *progBlock, zig, zigEnd, nz, delta int32) (i
 		}
 		if zeros != 0 {
 			stop = int32(mathbits.TrailingZeros64(zeros))
-			m &= 1<<uint(stop) - 1
+			m &= 1<<(uint(stop)&63) - 1
 		}
 	}
+	// Each nonzero coefficient before stop takes one correction bit, in
+	// zig-zag order. Take them from the accumulator up to 32 at a time
+	// rather than with a decodeBit call each: refinement scans are mostly
+	// these bits.
 	for m != 0 {
-		z := int32(mathbits.TrailingZeros64(m))
-		m &= m - 1
-		bit, err := d.decodeBit()
-		if err != nil {
-			return 0, err
+		k := int32(mathbits.OnesCount64(m))
+		k = min(k, 32)
+		if d.bits.n < k {
+			if err := d.ensureNBits(k); err != nil {
+				return 0, err
+			}
 		}
-		if bit {
-			b.refine(z, delta)
+		d.bits.n -= k
+		corr := uint32(d.bits.a>>uint32(d.bits.n)) << (32 - uint32(k))
+		for ; k > 0; k-- {
+			z := int32(mathbits.TrailingZeros64(m))
+			m &= m - 1
+			if int32(corr) < 0 {
+				b.refine(z, delta)
+			}
+			corr <<= 1
 		}
 	}
 	return stop, nil
@@ -660,6 +739,8 @@ func (d *decoder) reconstructProgressiveImage() error {
 		h := 8 * d.comp[0].h / d.comp[i].h
 		stride := mxx * d.comp[i].h
 		qt := &d.quant[d.comp[i].tq]
+		cs, bs := &d.progCoeffs[i], d.bs
+		nn := bs * bs
 		for by := 0; by*v < d.height; by++ {
 			if by%checkRows == 0 {
 				if err := d.checkpoint(); err != nil {
@@ -667,10 +748,17 @@ func (d *decoder) reconstructProgressiveImage() error {
 				}
 			}
 			for bx := 0; bx*h < d.width; bx++ {
-				d.progCoeffs[i].dequantize(&b, by*stride+bx, d.bs, qt)
-				if err := d.storeBlock(&b, bx, by, i); err != nil {
+				dst, dstStride, err := d.blockPixels(bx, by, i)
+				if err != nil {
 					return err
 				}
+				blk := by*stride + bx
+				if bs < 8 {
+					idctCorner(cs.low[blk*nn:blk*nn+nn], qt, bs, dst, dstStride)
+					continue
+				}
+				cs.dequantize(&b, blk, qt)
+				storeIDCT(&b, dst, dstStride)
 			}
 		}
 	}
@@ -678,51 +766,50 @@ func (d *decoder) reconstructProgressiveImage() error {
 }
 
 // reconstructBlock dequantizes the quantized coefficients in b (natural
-// order) and hands them to storeBlock. At scale N/8 < 1 only the NxN
-// low-frequency corner that the reduced IDCT reads is dequantized.
+// order), runs the inverse DCT and stores the pixels: the standard
+// library's 8x8 IDCT at full size, or a reduced IDCT that turns the
+// block's NxN low-frequency corner into an NxN square and reads nothing
+// else.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
+	dst, stride, err := d.blockPixels(bx, by, compIndex)
+	if err != nil {
+		return err
+	}
 	qt := &d.quant[d.comp[compIndex].tq]
-	if bs := d.bs; bs == 8 {
-		for i := range b {
-			b[i] *= qt[i]
-		}
-	} else {
-		for r := 0; r < bs; r++ {
-			for c := 0; c < bs; c++ {
-				b[8*r+c] *= qt[8*r+c]
-			}
-		}
-	}
-	return d.storeBlock(b, bx, by, compIndex)
-}
-
-// storeBlock performs the inverse DCT of the dequantized block b and stores
-// it to the image: the standard library's 8x8 IDCT at full size, or a
-// reduced IDCT that turns the block's low-frequency corner into a bs x bs
-// square.
-func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
-	bs := d.bs
-	dst, stride := []byte(nil), 0
-	if d.nComp == 1 {
-		dst, stride = d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride
-	} else {
-		switch compIndex {
-		case 0:
-			dst, stride = d.img3.Y[bs*(by*d.img3.YStride+bx):], d.img3.YStride
-		case 1:
-			dst, stride = d.img3.Cb[bs*(by*d.img3.CStride+bx):], d.img3.CStride
-		case 2:
-			dst, stride = d.img3.Cr[bs*(by*d.img3.CStride+bx):], d.img3.CStride
-		case 3:
-			dst, stride = d.blackPix[bs*(by*d.blackStride+bx):], d.blackStride
-		default:
-			return UnsupportedError("too many components")
-		}
-	}
-	if bs < 8 {
-		idctReduced(b, bs, dst, stride)
+	if d.bs < 8 {
+		idctReduced(b, qt, d.bs, dst, stride)
 		return nil
 	}
+	for i := range b {
+		b[i] *= qt[i]
+	}
+	storeIDCT(b, dst, stride)
+	return nil
+}
+
+// blockPixels returns where the pixels of block (bx, by) of a component
+// go: the start of its bs x bs square and the plane's stride.
+func (d *decoder) blockPixels(bx, by, compIndex int) ([]byte, int, error) {
+	bs := d.bs
+	if d.nComp == 1 {
+		return d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride, nil
+	}
+	switch compIndex {
+	case 0:
+		return d.img3.Y[bs*(by*d.img3.YStride+bx):], d.img3.YStride, nil
+	case 1:
+		return d.img3.Cb[bs*(by*d.img3.CStride+bx):], d.img3.CStride, nil
+	case 2:
+		return d.img3.Cr[bs*(by*d.img3.CStride+bx):], d.img3.CStride, nil
+	case 3:
+		return d.blackPix[bs*(by*d.blackStride+bx):], d.blackStride, nil
+	}
+	return nil, 0, UnsupportedError("too many components")
+}
+
+// storeIDCT performs the standard library's 8x8 inverse DCT of the
+// dequantized block b and stores it to dst.
+func storeIDCT(b *block, dst []byte, stride int) {
 	idct(b)
 	// Level shift by +128, clip to [0, 255], and write to dst. The idct
 	// output is far from the int32 limits, so adding 128 first cannot wrap.
@@ -733,7 +820,6 @@ func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
 			row[x] = clampByte(src[x] + 128)
 		}
 	}
-	return nil
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.
