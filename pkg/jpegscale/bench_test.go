@@ -23,8 +23,14 @@ import (
 func benchInputs(b *testing.B) map[string][]byte {
 	benchCache.Do(func() {
 		m := map[string][]byte{}
-		if out, err := exec.Command("bash", "../../../shared/bench/photos.sh").Output(); err == nil {
-			name := filepath.Join(strings.TrimSpace(string(out)), "Dragonfly_by_Bolly.jpg")
+		dir := os.Getenv("JPEGSCALE_PHOTOS") // see benchPhotos
+		if dir == "" {
+			if out, err := exec.Command("bash", "../../../shared/bench/photos.sh").Output(); err == nil {
+				dir = strings.TrimSpace(string(out))
+			}
+		}
+		if dir != "" {
+			name := filepath.Join(dir, "Dragonfly_by_Bolly.jpg")
 			if data, err := os.ReadFile(name); err == nil {
 				m["progressive"] = data
 			}

@@ -25,8 +25,20 @@ const maxNCodes = 256
 // lutSize is the log-2 size of the Huffman decoder's look-up table.
 const lutSize = 8
 
+// fastBits is the log-2 size of huffman.fast. Nine bits hold the code and
+// magnitude bits of most coefficients of photos: short codes for small
+// values are what Huffman optimisation gives them.
+const fastBits = 9
+
 // huffman is a Huffman decoder, specified in section C.
 type huffman struct {
+	// fast decodes a code and the magnitude bits after it in one look-up
+	// of the next fastBits bits, for codes whose both fit: the low 8 bits
+	// are the total bits used, bits 8-15 the zero run (AC tables only)
+	// and the high 16 bits the coefficient difference (DC) or value (AC),
+	// already sign-extended. 0 means the slower path must decode the
+	// code: longer codes, EOB and ZRL, and large magnitudes.
+	fast [1 << fastBits]int32
 	// length is the number of codes in the tree.
 	nCodes int32
 	// lut is the look-up table for the next lutSize bits in the bit-stream.
@@ -189,6 +201,8 @@ func (d *decoder) processDHT(n int) error {
 			}
 		}
 
+		h.buildFast(tc)
+
 		// Derive minCodes, maxCodes, and valsIndices.
 		var c, index int32
 		for i, n := range nCodes {
@@ -207,6 +221,35 @@ func (d *decoder) processDHT(n int) error {
 		}
 	}
 	return nil
+}
+
+// buildFast fills h.fast for a table of class tc (dcTable or acTable)
+// from h.lut, so that both decode exactly the same codes, even for the
+// over-subscribed tables of corrupt files that no canonical code fits.
+func (h *huffman) buildFast(tc uint8) {
+	for idx := range h.fast {
+		h.fast[idx] = 0
+		v := h.lut[idx>>(fastBits-lutSize)]
+		if v == 0 {
+			continue
+		}
+		l, sym := uint32(v&0xff)-1, uint8(v>>8)
+		run, size := uint32(0), uint32(sym)
+		if tc == acTable {
+			run, size = uint32(sym>>4), uint32(sym&0x0f)
+			if size == 0 {
+				continue // EOB, EOBn or ZRL
+			}
+		}
+		if l+size > fastBits {
+			continue
+		}
+		m := int32(idx>>(fastBits-l-size)) & (1<<size - 1)
+		if size > 0 && m < 1<<(size-1) {
+			m -= 1<<size - 1 // EXTEND, section F.2.2.1
+		}
+		h.fast[idx] = m<<16 | int32(run)<<8 | int32(l+size)
+	}
 }
 
 // decodeFast is the common case of decodeHuffman, small enough to inline

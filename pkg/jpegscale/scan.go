@@ -414,14 +414,7 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 // Ss=0, Se=63, Al=0, including its handling of EOB runs, which only a
 // corrupt sequential file contains.
 func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman) error {
-	value, err := d.decodeHuffman(dcHuff)
-	if err != nil {
-		return err
-	}
-	if value > 16 {
-		return UnsupportedError("excessive DC component")
-	}
-	dcDelta, err := d.receiveExtend(value)
+	dcDelta, err := d.decodeDC(dcHuff)
 	if err != nil {
 		return err
 	}
@@ -444,6 +437,15 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 			d.fillFast()
 		}
 		if n := d.bits.n; n >= 23 {
+			// Fastest path: code and magnitude in one look-up.
+			if e := acHuff.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+				if z := zig + (e>>8)&0xff; z < blockSize {
+					zig = z
+					d.bits.n = n - e&0xff
+					b[unzig[zig]&(blockSize-1)] = e >> 16
+					continue
+				}
+			}
 			if v := acHuff.lut[(d.bits.a>>uint32(n-lutSize))&0xff]; v != 0 {
 				value := uint8(v >> 8)
 				if val1 := value & 0x0f; val1 != 0 {
@@ -457,7 +459,7 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 					s := int32(1) << val1
 					x := int32(d.bits.a>>uint32(n)) & (s - 1)
 					x += (x - s>>1) >> 31 & ((-1 << val1) + 1)
-					b[unzig[zig]] = x
+					b[unzig[zig]&(blockSize-1)] = x
 					d.bits.n = n
 					continue
 				}
@@ -509,6 +511,28 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 	return nil
 }
 
+// decodeDC decodes a DC difference: a Huffman-coded size and that many
+// magnitude bits (section F.2.2.1), in one look-up when both are short.
+func (d *decoder) decodeDC(h *huffman) (int32, error) {
+	if d.bits.n < 16 {
+		d.fillFast()
+	}
+	if n := d.bits.n; n >= fastBits {
+		if e := h.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+			d.bits.n = n - e&0xff
+			return e >> 16, nil
+		}
+	}
+	value, err := d.decodeHuffman(h)
+	if err != nil {
+		return 0, err
+	}
+	if value > 16 {
+		return 0, UnsupportedError("excessive DC component")
+	}
+	return d.receiveExtend(value)
+}
+
 // decodeProgressive decodes the first pass (Ah=0) of one block of a
 // progressive scan into pb, as specified in sections G.1.2.1 and G.1.2.2.
 func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *huffman, zigStart, zigEnd int32, al uint32) error {
@@ -516,14 +540,7 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	if zig == 0 {
 		zig++
 		// Decode the DC coefficient, as specified in section F.2.2.1.
-		value, err := d.decodeHuffman(dcHuff)
-		if err != nil {
-			return err
-		}
-		if value > 16 {
-			return UnsupportedError("excessive DC component")
-		}
-		dcDelta, err := d.receiveExtend(value)
+		dcDelta, err := d.decodeDC(dcHuff)
 		if err != nil {
 			return err
 		}
@@ -537,8 +554,18 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	}
 	// Decode the AC coefficients, as specified in section F.2.2.2.
 	for ; zig <= zigEnd; zig++ {
-		if d.bits.n < lutSize {
+		if d.bits.n < 16 {
 			d.fillFast()
+		}
+		if n := d.bits.n; n >= fastBits {
+			if e := acHuff.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+				if z := zig + (e>>8)&0xff; z <= zigEnd {
+					zig = z
+					d.bits.n = n - e&0xff
+					pb.set(zig, e>>16<<al)
+					continue
+				}
+			}
 		}
 		value := uint8(0)
 		if v := d.decodeFast(acHuff); v >= 0 {
