@@ -43,6 +43,19 @@ var lowIndex = func() (t [9][blockSize]int8) {
 	return t
 }()
 
+// cornerMask has, for each block output size bs, bit zig set when the
+// coefficient at zig-zag index zig lies inside the bs x bs corner.
+var cornerMask = func() (t [9]uint64) {
+	for bs := 1; bs <= 8; bs++ {
+		for zig, i := range lowIndex[bs] {
+			if i >= 0 {
+				t[bs] |= 1 << zig
+			}
+		}
+	}
+	return t
+}()
+
 // alloc sizes the store for n blocks of output size bs.
 func (s *coefStore) alloc(n, bs int) {
 	s.low = make([]int16, n*bs*bs)
@@ -62,12 +75,14 @@ type progBlock struct {
 	low []int16
 	pos *[blockSize]int8
 	nz  *uint64
+	// corner is cornerMask for the block's size.
+	corner uint64
 }
 
 // view returns the progBlock for block blk of output size bs.
 func (s *coefStore) view(blk, bs int) progBlock {
 	n := bs * bs
-	return progBlock{low: s.low[blk*n : blk*n+n : blk*n+n], pos: &lowIndex[bs], nz: &s.nz[blk]}
+	return progBlock{low: s.low[blk*n : blk*n+n : blk*n+n], pos: &lowIndex[bs], nz: &s.nz[blk], corner: cornerMask[bs]}
 }
 
 // set stores v at zig-zag index zig. Out-of-range values, which only a

@@ -92,7 +92,7 @@ func (d *decoder) fillFast() {
 	if k == 0 {
 		return
 	}
-	d.bits.a = d.bits.a<<(8*uint(k)) | x>>(64-8*uint(k))
+	d.bits.a = d.bits.a<<(8*uint(k)&63) | x>>((64-8*uint(k))&63)
 	d.bits.n += 8 * k
 	d.bytes.i = i + int(k)
 	d.bytes.nUnreadable = 0
@@ -126,13 +126,13 @@ func (d *decoder) receiveExtend(t uint8) (int32, error) {
 		}
 	}
 	d.bits.n -= int32(t)
-	s := int32(1) << t
-	x := int32(d.bits.a>>uint8(d.bits.n)) & (s - 1)
+	s := int32(1) << (t & 31)
+	x := int32(d.bits.a>>(uint8(d.bits.n)&63)) & (s - 1)
 	// EXTEND: values below half the range are negative. The sign of a
 	// coefficient is a coin toss, so a branch here mispredicts half the
 	// time; neg is all ones exactly when x < s/2 (and 0 when t == 0).
 	neg := (x - s>>1) >> 31
-	x += neg & (((-1) << t) + 1)
+	x += neg & (((-1) << (t & 31)) + 1)
 	return x, nil
 }
 
@@ -262,7 +262,7 @@ func (d *decoder) decodeFast(h *huffman) int32 {
 	if n < lutSize {
 		return -1
 	}
-	v := h.lut[(d.bits.a>>uint32(n-lutSize))&0xff]
+	v := h.lut[(d.bits.a>>(uint32(n-lutSize)&63))&0xff]
 	if v == 0 {
 		return -1
 	}
@@ -294,7 +294,7 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 			goto slowPath
 		}
 	}
-	if v := h.lut[(d.bits.a>>uint32(d.bits.n-lutSize))&0xff]; v != 0 {
+	if v := h.lut[(d.bits.a>>(uint32(d.bits.n-lutSize)&63))&0xff]; v != 0 {
 		n := (v & 0xff) - 1
 		d.bits.n -= int32(n)
 		return uint8(v >> 8), nil
@@ -308,7 +308,7 @@ slowPath:
 			}
 		}
 		d.bits.n--
-		code |= int32(d.bits.a>>uint32(d.bits.n)) & 1
+		code |= int32(d.bits.a>>(uint32(d.bits.n)&63)) & 1
 		if code <= h.maxCodes[i] {
 			return h.vals[h.valsIndices[i]+code-h.minCodes[i]], nil
 		}
@@ -324,7 +324,7 @@ func (d *decoder) decodeBit() (bool, error) {
 		}
 	}
 	d.bits.n--
-	return d.bits.a>>uint32(d.bits.n)&1 != 0, nil
+	return d.bits.a>>(uint32(d.bits.n)&63)&1 != 0, nil
 }
 
 func (d *decoder) decodeBits(n int32) (uint32, error) {
@@ -333,7 +333,7 @@ func (d *decoder) decodeBits(n int32) (uint32, error) {
 			return 0, err
 		}
 	}
-	ret := uint32(d.bits.a >> uint32(d.bits.n-n))
+	ret := uint32(d.bits.a >> (uint32(d.bits.n-n) & 63))
 	ret &= (1 << uint32(n)) - 1
 	d.bits.n -= n
 	return ret, nil

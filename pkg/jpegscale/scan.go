@@ -7,16 +7,13 @@
 // The changes are: the scaled image allocation in makeImg; the block loop
 // split into decodeBlock, decodeSequential (with an inline fast path) and
 // decodeProgressive, which writes straight into the compact coefficient
-// store of coeffs.go; refineNonZeroes working on a nonzero bitmap; the
+// store of coeffs.go; AC refinement working on a nonzero bitmap (refine.go); the
 // spec-conforming restart count of processNonInterleaved; and the reduced
 // IDCTs in reconstructBlock and reconstructProgressiveImage.
 
 package jpegscale
 
-import (
-	"image"
-	mathbits "math/bits"
-)
+import "image"
 
 // makeImg allocates and initializes the destination image. The backing
 // planes cover whole MCUs at bs pixels per block, so every block can be
@@ -301,6 +298,7 @@ func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigE
 		bs          = d.bs
 		nn          = bs * bs
 		pos         = &lowIndex[bs]
+		corner      = cornerMask[bs]
 		h           = &d.huff[acTable][ta]
 		n           int
 		total       = bw * bh
@@ -323,10 +321,10 @@ func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigE
 				n += k
 			} else {
 				blk := by*stride + bx
-				pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk]}
+				pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk], corner: corner}
 				var err error
 				if ah != 0 {
-					err = d.refine(&pb, h, zigStart, zigEnd, 1<<al)
+					err = d.refineAC(&pb, h, zigStart, zigEnd, 1<<al)
 				} else {
 					err = d.decodeProgressive(&pb, nil, nil, h, zigStart, zigEnd, al)
 				}
@@ -403,7 +401,8 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 	}
 	pb := d.progCoeffs[ci].view(by*stride+bx, d.bs)
 	if ah != 0 {
-		return d.refine(&pb, &d.huff[acTable][ta], zigStart, zigEnd, 1<<al)
+		// processAC takes the AC scans, so this is a DC refinement.
+		return d.refineDC(&pb, 1<<al)
 	}
 	return d.decodeProgressive(&pb, dc, &d.huff[dcTable][td], &d.huff[acTable][ta], zigStart, zigEnd, al)
 }
@@ -438,7 +437,7 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 		}
 		if n := d.bits.n; n >= 23 {
 			// Fastest path: code and magnitude in one look-up.
-			if e := acHuff.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+			if e := acHuff.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
 				if z := zig + (e>>8)&0xff; z < blockSize {
 					zig = z
 					d.bits.n = n - e&0xff
@@ -446,7 +445,7 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 					continue
 				}
 			}
-			if v := acHuff.lut[(d.bits.a>>uint32(n-lutSize))&0xff]; v != 0 {
+			if v := acHuff.lut[(d.bits.a>>(uint32(n-lutSize)&63))&0xff]; v != 0 {
 				value := uint8(v >> 8)
 				if val1 := value & 0x0f; val1 != 0 {
 					n -= int32(v&0xff) - 1
@@ -456,9 +455,9 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 						break
 					}
 					n -= int32(val1)
-					s := int32(1) << val1
-					x := int32(d.bits.a>>uint32(n)) & (s - 1)
-					x += (x - s>>1) >> 31 & ((-1 << val1) + 1)
+					s := int32(1) << (val1 & 31)
+					x := int32(d.bits.a>>(uint32(n)&63)) & (s - 1)
+					x += (x - s>>1) >> 31 & ((-1 << (val1 & 31)) + 1)
 					b[unzig[zig]&(blockSize-1)] = x
 					d.bits.n = n
 					continue
@@ -518,7 +517,7 @@ func (d *decoder) decodeDC(h *huffman) (int32, error) {
 		d.fillFast()
 	}
 	if n := d.bits.n; n >= fastBits {
-		if e := h.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+		if e := h.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
 			d.bits.n = n - e&0xff
 			return e >> 16, nil
 		}
@@ -558,7 +557,7 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 			d.fillFast()
 		}
 		if n := d.bits.n; n >= fastBits {
-			if e := acHuff.fast[(d.bits.a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+			if e := acHuff.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
 				if z := zig + (e>>8)&0xff; z <= zigEnd {
 					zig = z
 					d.bits.n = n - e&0xff
@@ -607,149 +606,18 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	return nil
 }
 
-// refine decodes a successive approximation refinement block, as specified in
-// section G.1.2.
-func (d *decoder) refine(b *progBlock, h *huffman, zigStart, zigEnd, delta int32) error {
-	// Refining a DC component is trivial.
-	if zigStart == 0 {
-		if zigEnd != 0 {
-			panic("unreachable")
-		}
-		bit, err := d.decodeBit()
-		if err != nil {
-			return err
-		}
-		if bit {
-			b.orDC(delta)
-		}
-		return nil
+// refineDC decodes a DC successive approximation refinement bit (section
+// G.1.2.1): one bit per block, ORed into the DC coefficient. AC
+// refinement is refineAC's.
+func (d *decoder) refineDC(b *progBlock, delta int32) error {
+	bit, err := d.decodeBit()
+	if err != nil {
+		return err
 	}
-
-	// Refining AC components is more complicated; see sections G.1.2.2 and G.1.2.3.
-	zig := zigStart
-	if d.eobRun == 0 {
-	loop:
-		for ; zig <= zigEnd; zig++ {
-			z := int32(0)
-			if d.bits.n < lutSize {
-				d.fillFast()
-			}
-			value := uint8(0)
-			if v := d.decodeFast(h); v >= 0 {
-				value = uint8(v)
-			} else {
-				var err error
-				if value, err = d.decodeHuffman(h); err != nil {
-					return err
-				}
-			}
-			val0 := value >> 4
-			val1 := value & 0x0f
-
-			switch val1 {
-			case 0:
-				if val0 != 0x0f {
-					d.eobRun = uint16(1 << val0)
-					if val0 != 0 {
-						bits, err := d.decodeBits(int32(val0))
-						if err != nil {
-							return err
-						}
-						d.eobRun |= uint16(bits)
-					}
-					break loop
-				}
-			case 1:
-				// The sign bit follows the code; take it inline when the
-				// accumulator has it, as it usually does.
-				if d.bits.n == 0 {
-					if err := d.ensureNBits(1); err != nil {
-						return err
-					}
-				}
-				d.bits.n--
-				z = delta
-				if d.bits.a>>(uint32(d.bits.n)&63)&1 == 0 {
-					z = -z
-				}
-			default:
-				return FormatError("unexpected Huffman code")
-			}
-
-			var err error
-			zig, err = d.refineNonZeroes(b, zig, zigEnd, int32(val0), delta)
-			if err != nil {
-				return err
-			}
-			if zig > zigEnd {
-				return FormatError("too many coefficients")
-			}
-			if z != 0 {
-				b.setNew(zig, z)
-			}
-		}
-	}
-	if d.eobRun > 0 {
-		d.eobRun--
-		if _, err := d.refineNonZeroes(b, zig, zigEnd, -1, delta); err != nil {
-			return err
-		}
+	if bit {
+		b.orDC(delta)
 	}
 	return nil
-}
-
-// refineNonZeroes refines non-zero entries of b in zig-zag order. If nz >= 0,
-// the first nz zero entries are skipped over.
-//
-// Unlike the standard library it works on b's nonzero bitmap rather than by
-// loading each coefficient: it finds where the walk stops (the zero entry
-// after the nz skipped ones, or the end of the band) with bit operations,
-// then visits only the nonzero entries before that point, in the same
-// order, reading one correction bit for each.
-func (d *decoder) refineNonZeroes(b *progBlock, zig, zigEnd, nz, delta int32) (int32, error) {
-	if zig > zigEnd {
-		return zig, nil
-	}
-	// band has bits zig..zigEnd set; zigEnd <= 63 was checked in processSOS.
-	// The shift counts are below 64, and masking them says so to the
-	// compiler, which otherwise adds code for Go's over-wide shifts.
-	band := ^uint64(0) >> (uint(63-zigEnd) & 63) &^ (1<<(uint(zig)&63) - 1)
-	m := *b.nz & band
-	stop := zigEnd + 1
-	if nz >= 0 {
-		zeros := ^*b.nz & band
-		for ; nz > 0 && zeros != 0; nz-- {
-			zeros &= zeros - 1
-		}
-		if zeros != 0 {
-			stop = int32(mathbits.TrailingZeros64(zeros))
-			m &= 1<<(uint(stop)&63) - 1
-		}
-	}
-	// Each nonzero coefficient before stop takes one correction bit, in
-	// zig-zag order. Take them from the accumulator up to 32 at a time
-	// rather than with a decodeBit call each: refinement scans are mostly
-	// these bits.
-	for m != 0 {
-		k := int32(mathbits.OnesCount64(m))
-		k = min(k, 32)
-		if d.bits.n < k {
-			if err := d.ensureNBits(k); err != nil {
-				return 0, err
-			}
-		}
-		d.bits.n -= k
-		corr := uint32(d.bits.a>>uint32(d.bits.n)) << (32 - uint32(k))
-		for ; k > 0; k-- {
-			z := int32(mathbits.TrailingZeros64(m))
-			m &= m - 1
-			if int32(corr) < 0 {
-				b.refine(z, delta)
-			}
-			corr <<= 1
-		}
-	}
-	return stop, nil
 }
 
 func (d *decoder) reconstructProgressiveImage() error {
