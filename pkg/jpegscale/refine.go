@@ -44,9 +44,16 @@ func (d *decoder) refineAC(b *progBlock, h *huffman, zigStart, zigEnd, delta int
 				}
 			}
 			if !fast {
-				value, err := d.decodeHuffman(h)
-				if err != nil {
-					return err
+				// An end of band (or ZRL) is not in h.fast, but its code
+				// usually fits the 8-bit table.
+				var value uint8
+				if v := d.decodeFast(h); v >= 0 {
+					value = uint8(v)
+				} else {
+					var err error
+					if value, err = d.decodeHuffman(h); err != nil {
+						return err
+					}
 				}
 				r = int32(value >> 4)
 				switch value & 0x0f {

@@ -207,6 +207,13 @@ func (d *decoder) processSOS(n int) error {
 					// processNonInterleaved.
 					bx = hi*mx + j%hi
 					by = vi*my + j/hi
+					if d.progressive {
+						// An interleaved progressive scan is a DC scan.
+						if err := d.progressiveDC(&d.progCoeffs[compIndex], by*mxx*hi+bx, d.bs*d.bs, &dc[compIndex], &d.huff[dcTable][scan[i].td], ah, al); err != nil {
+							return err
+						}
+						continue
+					}
 					if err := d.decodeBlock(&b, int(compIndex), bx, by, mxx*hi, &dc[compIndex], scan[i].td, scan[i].ta, zigStart, zigEnd, ah, al); err != nil {
 						return err
 					}
@@ -223,6 +230,37 @@ func (d *decoder) processSOS(n int) error {
 		} // for mx
 	} // for my
 
+	return nil
+}
+
+// progressiveDC decodes the DC coefficient of block blk of cs in a
+// progressive DC scan (section G.1.2.1): the first pass, a difference
+// scaled by 2^al, or a refinement, one bit ORed in. nn is the number of
+// coefficients the store keeps per block. It is what decodeProgressive and
+// refineDC do for such a block, without a progBlock.
+func (d *decoder) progressiveDC(cs *coefStore, blk, nn int, dc *int32, h *huffman, ah, al uint32) error {
+	i := blk * nn
+	var v int32
+	if ah == 0 {
+		delta, err := d.decodeDC(h)
+		if err != nil {
+			return err
+		}
+		*dc += delta
+		v = *dc << al
+	} else {
+		bit, err := d.decodeBit()
+		if err != nil || !bit {
+			return err
+		}
+		v = int32(cs.low[i]) | 1<<al
+	}
+	cs.low[i] = sat16(v)
+	if v != 0 {
+		cs.nz[blk] |= 1
+	} else {
+		cs.nz[blk] &^= 1
+	}
 	return nil
 }
 
