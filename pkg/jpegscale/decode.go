@@ -72,7 +72,7 @@ func newDecoder(n int, o Options) *decoder {
 	if maxScans == 0 {
 		maxScans = DefaultMaxScans
 	}
-	return &decoder{bs: n, maxScans: maxScans, check: o.Check}
+	return &decoder{bs: n, cbs: n, maxScans: maxScans, check: o.Check}
 }
 
 // Decode reads a JPEG image from r and returns it decoded at 1/scale of its

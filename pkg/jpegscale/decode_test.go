@@ -358,3 +358,39 @@ func TestReadError(t *testing.T) {
 		t.Errorf("err = %v, want iotest.ErrTimeout", err)
 	}
 }
+
+// TestCompactStore checks that keeping only the NxN corner of each
+// progressive block, and applying refinement bits only there, changes no
+// pixel: at every scale it compares against a decode that keeps all 64
+// coefficients per block and cuts the corner out at the end.
+func TestCompactStore(t *testing.T) {
+	inputs := fixtures(t)
+	for name, data := range realPhotosIfAny(t) {
+		inputs[name] = data
+	}
+	for _, name := range sortedKeys(inputs) {
+		data := inputs[name]
+		for _, n := range allN[:7] {
+			want, wantErr := decodeFull(data, n)
+			got, err := decodeN(data, n)
+			if (err == nil) != (wantErr == nil) {
+				t.Fatalf("%s %d/8: err = %v, with the full store %v", name, n, err, wantErr)
+			}
+			if err != nil {
+				continue
+			}
+			if err := samePixels(got, want); err != nil {
+				t.Errorf("%s %d/8: %v", name, n, err)
+			}
+		}
+	}
+}
+
+// decodeFull decodes at n/8 keeping every coefficient of a progressive
+// file, the reference for the compact coefficient store.
+func decodeFull(data []byte, n int) (image.Image, error) {
+	d := newDecoder(n, Options{MaxScans: -1})
+	d.cbs = 8
+	img, err := d.decode(bytes.NewReader(data), false)
+	return img, publicError(err)
+}

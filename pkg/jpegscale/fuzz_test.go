@@ -11,8 +11,9 @@ import (
 // FuzzDecode checks that no input makes the decoder panic at any scale N/8,
 // N = 1..8, that every scale accepts exactly the inputs image/jpeg accepts
 // (apart from the restart intervals that processNonInterleaved handles by
-// the book), that each returns ceil(W*N/8) x ceil(H*N/8) pixels, and that
-// 8/8 returns image/jpeg's pixels.
+// the book), that each returns ceil(W*N/8) x ceil(H*N/8) pixels, that
+// 8/8 returns image/jpeg's pixels, and that a reduced decode is the same
+// with the compact coefficient store as with the full one.
 func FuzzDecode(f *testing.F) {
 	seeds := fixtures(f)
 	for _, name := range sortedKeys(seeds) {
@@ -52,6 +53,15 @@ func FuzzDecode(f *testing.F) {
 			if n == 8 && !d.specRestart {
 				if err := samePixels(got, want); err != nil {
 					t.Fatalf("scale 8/8 differs from image/jpeg: %v", err)
+				}
+			}
+			if n < 8 {
+				full, err := decodeFull(data, n)
+				if err != nil {
+					t.Fatalf("scale %d/8: full store: %v", n, err)
+				}
+				if err := samePixels(got, full); err != nil {
+					t.Fatalf("scale %d/8: compact and full coefficient stores differ: %v", n, err)
 				}
 			}
 		}

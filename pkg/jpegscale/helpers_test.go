@@ -130,6 +130,22 @@ func realPhotos(t testing.TB) map[string][]byte {
 	return m
 }
 
+// realPhotosIfAny is realPhotos without the skip, for tests that also have
+// other inputs.
+func realPhotosIfAny(t testing.TB) map[string][]byte {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(sharedPhotos, "*.jpg"))
+	m := map[string][]byte{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[filepath.Base(n)] = b
+	}
+	return m
+}
+
 // samePixels reports how got differs from want, comparing type, bounds and
 // every sample inside the bounds (not the MCU padding beyond them).
 func samePixels(got, want image.Image) error {

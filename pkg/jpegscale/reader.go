@@ -123,8 +123,11 @@ type decoder struct {
 	width, height int
 
 	// bs is the N of an N/8 decode (1..8): the side of the output square
-	// that one 8x8 block of coefficients turns into.
-	bs int
+	// that one 8x8 block of coefficients turns into. cbs is the side of
+	// the corner of each block that a progressive file's coefficient store
+	// keeps: bs, except that tests set it to 8 to check that the compact
+	// store changes no pixel.
+	bs, cbs int
 
 	// maxScans caps the SOS markers a decode accepts (see Options.MaxScans),
 	// nScans counts them, and check is Options.Check or nil.
