@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // benchPhotos returns the real photos of the shared bench script by short
@@ -39,6 +40,11 @@ func benchPhotos(b *testing.B) map[string][]byte {
 			short, _, _ := strings.Cut(filepath.Base(n), "_by_")
 			photos[strings.TrimSuffix(short, ".jpg")] = data
 		}
+		// A 2 MP baseline 4:2:0 phone photo beside the wallpapers, which
+		// are all progressive.
+		if data, err := os.ReadFile(filepath.Join(sharedPhotos, "Landscape_1.jpg")); err == nil {
+			photos["Landscape_1-baseline"] = data
+		}
 		if len(photos) == 0 {
 			photosErr = fmt.Errorf("no photos in %s", dir)
 		}
@@ -54,6 +60,14 @@ var (
 	photos     map[string][]byte
 	photosErr  error
 )
+
+// reportCPU reports the CPU time per operation since start as cpu-ns/op
+// (see cpuTime).
+func reportCPU(b *testing.B, start time.Duration) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64((cpuTime() - start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
 
 // photoScales returns, for a photo, the scales worth timing for a 1920 px
 // derivative: the N/8 that ScaleNFor picks, the 8/s of ScaleFor's 1/s
@@ -83,6 +97,7 @@ func BenchmarkPhotos(b *testing.B) {
 			b.Run(fmt.Sprintf("photo=%s/n=%d", name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(data)))
 				b.ReportAllocs()
+				defer reportCPU(b, cpuTime())
 				for b.Loop() {
 					if _, err := benchDecode(data, n); err != nil {
 						b.Fatal(err)
@@ -100,6 +115,7 @@ func BenchmarkPhotosStdlib(b *testing.B) {
 		b.Run("photo="+name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuTime())
 			for b.Loop() {
 				if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
 					b.Fatal(err)

@@ -38,6 +38,14 @@ type Options struct {
 	// can abort a slow decode: pass ctx.Err to honour a deadline. A non-nil
 	// result stops the decode and is returned unchanged.
 	Check func() error
+	// Workers, if above 1, is how many goroutines reconstruct the pixels
+	// of a progressive file once its last scan is read. That pass, an
+	// inverse DCT per block, is 10-30% of a progressive decode and splits
+	// evenly; entropy decoding cannot be split and stays on one goroutine.
+	// It pays only with that many idle cores (GOMAXPROCS); a sequential
+	// file decodes on one goroutine whatever Workers says. With Workers
+	// above 1, Check is not called during that last pass.
+	Workers int
 }
 
 // checkRows is how many MCU or block rows pass between two calls of
@@ -72,7 +80,7 @@ func newDecoder(n int, o Options) *decoder {
 	if maxScans == 0 {
 		maxScans = DefaultMaxScans
 	}
-	return &decoder{bs: n, cbs: n, maxScans: maxScans, check: o.Check}
+	return &decoder{bs: n, cbs: n, maxScans: maxScans, check: o.Check, workers: o.Workers}
 }
 
 // Decode reads a JPEG image from r and returns it decoded at 1/scale of its

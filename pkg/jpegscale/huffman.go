@@ -5,8 +5,10 @@
 
 // This file is forked from the Go standard library's image/jpeg/huffman.go.
 // The changes are the 64-bit bit accumulator with fillFast, which moves up
-// to seven bytes per refill instead of one, and the branch-free EXTEND in
-// receiveExtend; the decoded values and errors are unchanged.
+// to seven bytes per refill instead of one, the branch-free EXTEND in
+// receiveExtend, the code-plus-magnitude table huffman.fast, and shift
+// counts masked to tell the compiler they are below 64; the decoded values
+// and errors are unchanged.
 
 package jpegscale
 

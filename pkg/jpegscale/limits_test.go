@@ -117,3 +117,43 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkers checks that reconstructing a progressive image on several
+// goroutines gives the pixels of one, and that a Check error before that
+// pass still stops the decode.
+func TestWorkers(t *testing.T) {
+	for _, name := range []string{"progressive-420.jpg", "progressive-422.jpg", "progressive-444-restart.jpg", "progressive-gray.jpg", "baseline-420.jpg"} {
+		data := fixtures(t)[name]
+		for _, n := range allN {
+			want, err := decodeN(data, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []int{2, 3, 16} {
+				got, err := DecodeWith(bytes.NewReader(data), Options{Scale: n, Workers: w})
+				if err != nil {
+					t.Fatalf("%s %d/8, %d workers: %v", name, n, w, err)
+				}
+				if err := samePixels(got, want); err != nil {
+					t.Errorf("%s %d/8, %d workers: %v", name, n, w, err)
+				}
+			}
+		}
+	}
+	errStop := errors.New("stop")
+	data := fixtures(t)["progressive-420.jpg"]
+	calls := 0
+	if _, err := DecodeWith(bytes.NewReader(data), Options{Workers: 2, Check: func() error { calls++; return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_, err := DecodeWith(bytes.NewReader(data), Options{Workers: 2, Check: func() error {
+		if n++; n == calls {
+			return errStop
+		}
+		return nil
+	}})
+	if !errors.Is(err, errStop) {
+		t.Errorf("Check error at its last call (of %d): err = %v", calls, err)
+	}
+}

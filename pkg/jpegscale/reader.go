@@ -133,6 +133,8 @@ type decoder struct {
 	// nScans counts them, and check is Options.Check or nil.
 	maxScans, nScans int
 	check            func() error
+	// workers is Options.Workers.
+	workers int
 
 	img1        *image.Gray
 	img3        *image.YCbCr
@@ -817,7 +819,7 @@ func (d *decoder) convertToRGB() (image.Image, error) {
 
 // DecodeConfig returns the colour model and full-resolution dimensions of a
 // JPEG image without decoding pixels. It reads only up to the first SOF (or
-// SOS) marker, so callers can pick a scale with ScaleFor before paying for
+// SOS) marker, so callers can pick a scale with ScaleNFor before paying for
 // the decode.
 func DecodeConfig(r io.Reader) (image.Config, error) {
 	var d decoder

@@ -5,15 +5,21 @@
 
 // This file is forked from the Go standard library's image/jpeg/scan.go.
 // The changes are: the scaled image allocation in makeImg; the block loop
-// split into decodeBlock, decodeSequential (with an inline fast path) and
-// decodeProgressive, which writes straight into the compact coefficient
-// store of coeffs.go; AC refinement working on a nonzero bitmap (refine.go); the
-// spec-conforming restart count of processNonInterleaved; and the reduced
-// IDCTs in reconstructBlock and reconstructProgressiveImage.
+// split into decodeBlock, decodeSequential and decodeProgressive, with fast
+// paths that decode a Huffman code and its magnitude in one look-up; the
+// progressive scans (progressiveDC, processAC) writing straight into the
+// compact coefficient store of coeffs.go, with AC refinement in refine.go;
+// the spec-conforming restart count of processNonInterleaved; the
+// Options.Check calls; and the reduced IDCTs in reconstructBlock and
+// reconstructProgressiveImage.
 
 package jpegscale
 
-import "image"
+import (
+	"errors"
+	"image"
+	"sync"
+)
 
 // makeImg allocates and initializes the destination image. The backing
 // planes cover whole MCUs at bs pixels per block, so every block can be
@@ -659,49 +665,83 @@ func (d *decoder) refineDC(b *progBlock, delta int32) error {
 }
 
 func (d *decoder) reconstructProgressiveImage() error {
+	if d.workers <= 1 {
+		for i := 0; i < d.nComp; i++ {
+			if err := d.reconstructRows(i, 0, 1, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Every block is independent now that all scans are in, so workers
+	// goroutines each take every workers-th block row of each component.
+	// They write disjoint rows of the planes. Options.Check is called only
+	// before they start: this last pass is bounded, one IDCT per block.
+	if err := d.checkpoint(); err != nil {
+		return err
+	}
+	errs := make([]error, d.workers)
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < d.nComp && errs[w] == nil; i++ {
+				errs[w] = d.reconstructRows(i, w, d.workers, false)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// reconstructRows runs the inverse DCT of block rows first, first+step,
+// first+2*step... of component i from the coefficient store into the
+// image, calling Options.Check every few rows if check is set.
+func (d *decoder) reconstructRows(i, first, step int, check bool) error {
+	if !d.progCoeffs[i].allocated() {
+		return nil
+	}
 	// The h0, mxx, by and bx variables have the same meaning as in the
 	// processSOS method.
 	h0 := d.comp[0].h
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
-	var b block
-	for i := 0; i < d.nComp; i++ {
-		if !d.progCoeffs[i].allocated() {
-			continue
+	v := 8 * d.comp[0].v / d.comp[i].v
+	h := 8 * d.comp[0].h / d.comp[i].h
+	stride := mxx * d.comp[i].h
+	qt := &d.quant[d.comp[i].tq]
+	cs, bs, cbs := &d.progCoeffs[i], d.bs, d.cbs
+	nn := cbs * cbs
+	var (
+		b      block
+		corner [blockSize]int16
+	)
+	for by := first; by*v < d.height; by += step {
+		if check && by%checkRows == 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
 		}
-		v := 8 * d.comp[0].v / d.comp[i].v
-		h := 8 * d.comp[0].h / d.comp[i].h
-		stride := mxx * d.comp[i].h
-		qt := &d.quant[d.comp[i].tq]
-		cs, bs, cbs := &d.progCoeffs[i], d.bs, d.cbs
-		nn := cbs * cbs
-		var corner [blockSize]int16
-		for by := 0; by*v < d.height; by++ {
-			if by%checkRows == 0 {
-				if err := d.checkpoint(); err != nil {
-					return err
-				}
+		for bx := 0; bx*h < d.width; bx++ {
+			dst, dstStride, err := d.blockPixels(bx, by, i)
+			if err != nil {
+				return err
 			}
-			for bx := 0; bx*h < d.width; bx++ {
-				dst, dstStride, err := d.blockPixels(bx, by, i)
-				if err != nil {
-					return err
+			blk := by*stride + bx
+			low := cs.low[blk*nn : blk*nn+nn]
+			if cbs > bs {
+				// The test-only full store: cut out the corner.
+				for r := 0; r < bs; r++ {
+					copy(corner[r*bs:r*bs+bs], low[r*cbs:])
 				}
-				blk := by*stride + bx
-				low := cs.low[blk*nn : blk*nn+nn]
-				if cbs > bs {
-					// The test-only full store: cut out the corner.
-					for r := 0; r < bs; r++ {
-						copy(corner[r*bs:r*bs+bs], low[r*cbs:])
-					}
-					low = corner[:bs*bs]
-				}
-				if bs < 8 {
-					idctCorner(low, qt, bs, dst, dstStride)
-					continue
-				}
-				cs.dequantize(&b, blk, qt)
-				storeIDCT(&b, dst, dstStride)
+				low = corner[:bs*bs]
 			}
+			if bs < 8 {
+				idctCorner(low, qt, bs, dst, dstStride)
+				continue
+			}
+			cs.dequantize(&b, blk, qt)
+			storeIDCT(&b, dst, dstStride)
 		}
 	}
 	return nil
