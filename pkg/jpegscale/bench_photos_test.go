@@ -124,3 +124,24 @@ func BenchmarkPhotosStdlib(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPhotosWorkers times the decode at ScaleNFor's scale with one
+// and two reconstruction goroutines (Options.Workers); run it with
+// GOMAXPROCS=2 on two cores.
+func BenchmarkPhotosWorkers(b *testing.B) {
+	ph := benchPhotos(b)
+	for _, name := range sortedKeys(ph) {
+		data := ph[name]
+		n := photoScales(b, data)[0]
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("photo=%s/n=%d/workers=%d", name, n, w), func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := DecodeWith(bytes.NewReader(data), Options{Scale: n, Workers: w}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -57,7 +59,7 @@ func TestCost(t *testing.T) {
 			}
 			peak := max(total, heap)
 			ratio := float64(est.Bytes) / float64(peak)
-			if testing.Verbose() && n%4 == 0 {
+			if testing.Verbose() {
 				t.Logf("%s %d/8: estimate %d, allocated %d, heap growth %d (%+.2f%%)", name, n, est.Bytes, total, heap, 100*(ratio-1))
 			}
 			if est.Bytes < int64(peak) || ratio > 1.10 {
@@ -86,6 +88,39 @@ func TestCostPhotos(t *testing.T) {
 			peak := max(total, heap)
 			if ratio := float64(est.Bytes) / float64(peak); est.Bytes < int64(peak) || ratio > 1.10 {
 				t.Errorf("%s %d/8: estimate %d, measured %d (%+.2f%%)", name, n, est.Bytes, peak, 100*(ratio-1))
+			}
+		}
+	}
+}
+
+// TestCostBenchPhotos is TestCost on the 12-18 MP progressive photos of
+// the bench script, when JPEGSCALE_PHOTOS names their folder (tests do not
+// run the script, which may download).
+func TestCostBenchPhotos(t *testing.T) {
+	dir := os.Getenv("JPEGSCALE_PHOTOS")
+	if dir == "" {
+		t.Skip("JPEGSCALE_PHOTOS is not set")
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	if len(names) == 0 {
+		t.Fatalf("no photos in %s", dir)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{3, 4, 5, 8} {
+			est, err := Cost(data, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, total, heap := measureDecode(t, data, n)
+			peak := max(total, heap)
+			ratio := float64(est.Bytes) / float64(peak)
+			t.Logf("%s %d/8: estimate %d, measured %d (%+.4f%%)", filepath.Base(name), n, est.Bytes, peak, 100*(ratio-1))
+			if est.Bytes < int64(peak) || ratio > 1.10 {
+				t.Errorf("%s %d/8: estimate %d, measured %d (%+.2f%%)", filepath.Base(name), n, est.Bytes, peak, 100*(ratio-1))
 			}
 		}
 	}

@@ -201,7 +201,12 @@ func (d *decoder) processSOS(n int) error {
 				compIndex := scan[i].compIndex
 				hi := d.comp[compIndex].h
 				vi := d.comp[compIndex].v
-				for j := 0; j < hi*vi; j++ {
+				// j counts the component's blocks in the MCU; (bx, by)
+				// follow it without a division per block.
+				for j, jx, jy := 0, 0, 0; j < hi*vi; j, jx = j+1, jx+1 {
+					if jx == hi {
+						jx, jy = 0, jy+1
+					}
 					// The blocks are traversed one MCU at a time. For 4:2:0 chroma
 					// subsampling, there are four Y 8x8 blocks in every 16x16 MCU.
 					//
@@ -211,8 +216,8 @@ func (d *decoder) processSOS(n int) error {
 					//
 					// Non-interleaved scans (those with nComp == 1) are handled by
 					// processNonInterleaved.
-					bx = hi*mx + j%hi
-					by = vi*my + j/hi
+					bx = hi*mx + jx
+					by = vi*my + jy
 					if d.progressive {
 						// An interleaved progressive scan is a DC scan.
 						if err := d.progressiveDC(&d.progCoeffs[compIndex], by*mxx*hi+bx, d.cbs*d.cbs, &dc[compIndex], &d.huff[dcTable][scan[i].td], ah, al); err != nil {
