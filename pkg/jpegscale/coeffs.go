@@ -1,5 +1,7 @@
 package jpegscale
 
+import mathbits "math/bits"
+
 // coefStore keeps one component's quantized coefficients between the scans
 // of a progressive JPEG, whose pixels can only be reconstructed after the
 // last scan. The standard library keeps a [64]int32 per block, 256 bytes,
@@ -140,10 +142,16 @@ func (p *progBlock) orDC(delta int32) {
 // dequantize writes full-size block blk, multiplied by the natural-order
 // quantization table qt, into b for the 8x8 IDCT. Reduced scales
 // dequantize inside their IDCTs instead (idctCorner).
+//
+// Only the coefficients the nonzero bitmap marks are read: a photo's block
+// has a handful, and multiplying all 64 costs more than the 8x8 IDCT's
+// row pass.
 func (s *coefStore) dequantize(b *block, blk int, qt *block) {
 	low := (*[blockSize]int16)(s.low[blk*blockSize:])
-	for i := range b {
-		b[i] = int32(low[i]) * qt[i]
+	*b = block{}
+	for m := s.nz[blk]; m != 0; m &= m - 1 {
+		k := unzig[mathbits.TrailingZeros64(m)] & (blockSize - 1)
+		b[k] = int32(low[k]) * qt[k]
 	}
 }
 

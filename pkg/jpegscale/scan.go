@@ -436,7 +436,14 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 				clear(b[8*r : 8*r+bs])
 			}
 		}
-		if err := d.decodeSequential(b, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
+		// At full size the coefficients are dequantized as they are
+		// decoded, which touches only the nonzero ones; the reduced IDCTs
+		// dequantize the corner themselves.
+		qt := &unitQuant
+		if d.bs == 8 {
+			qt = &d.quant[d.comp[ci].tq]
+		}
+		if err := d.decodeSequential(b, qt, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
 			return err
 		}
 		return d.reconstructBlock(b, bx, by, ci)
@@ -456,18 +463,27 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 	return d.decodeProgressive(&pb, dc, &d.huff[dcTable][td], &d.huff[acTable][ta], zigStart, zigEnd, al)
 }
 
+// unitQuant is the quantization table that leaves coefficients as they
+// are, for decodeSequential at reduced scales.
+var unitQuant = func() (t block) {
+	for i := range t {
+		t[i] = 1
+	}
+	return t
+}()
+
 // decodeSequential decodes one block of a sequential (baseline or extended)
-// scan into b, as specified in sections F.2.2.1 and F.2.2.2. It is the
+// scan into b, multiplied by the natural-order quantization table qt, as specified in sections F.2.2.1 and F.2.2.2. It is the
 // standard library's loop with the progressive parameters fixed at
 // Ss=0, Se=63, Al=0, including its handling of EOB runs, which only a
 // corrupt sequential file contains.
-func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman) error {
+func (d *decoder) decodeSequential(b, qt *block, dc *int32, dcHuff, acHuff *huffman) error {
 	dcDelta, err := d.decodeDC(dcHuff)
 	if err != nil {
 		return err
 	}
 	*dc += dcDelta
-	b[0] = *dc
+	b[0] = *dc * qt[0]
 
 	zig := int32(1)
 	if d.eobRun > 0 {
@@ -490,7 +506,8 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 				if z := zig + (e>>8)&0xff; z < blockSize {
 					zig = z
 					d.bits.n = n - e&0xff
-					b[unzig[zig]&(blockSize-1)] = e >> 16
+					k := unzig[zig] & (blockSize - 1)
+					b[k] = e >> 16 * qt[k]
 					continue
 				}
 			}
@@ -507,7 +524,8 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 					s := int32(1) << (val1 & 31)
 					x := int32(d.bits.a>>(uint32(n)&63)) & (s - 1)
 					x += (x - s>>1) >> 31 & ((-1 << (val1 & 31)) + 1)
-					b[unzig[zig]&(blockSize-1)] = x
+					k := unzig[zig] & (blockSize - 1)
+					b[k] = x * qt[k]
 					d.bits.n = n
 					continue
 				}
@@ -539,7 +557,8 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 			if err != nil {
 				return err
 			}
-			b[unzig[zig]] = ac
+			k := unzig[zig]
+			b[k] = ac * qt[k]
 		} else {
 			if val0 != 0x0f {
 				d.eobRun = uint16(1 << val0)
@@ -752,23 +771,19 @@ func (d *decoder) reconstructRows(i, first, step int, check bool) error {
 	return nil
 }
 
-// reconstructBlock dequantizes the quantized coefficients in b (natural
-// order), runs the inverse DCT and stores the pixels: the standard
-// library's 8x8 IDCT at full size, or a reduced IDCT that turns the
-// block's NxN low-frequency corner into an NxN square and reads nothing
-// else.
+// reconstructBlock runs the inverse DCT of the sequential block b and
+// stores the pixels: at full size the standard library's 8x8 IDCT of b,
+// which decodeSequential has dequantized, or at N/8 a reduced IDCT that
+// dequantizes the block's NxN low-frequency corner, turns it into an NxN
+// square and reads nothing else.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 	dst, stride, err := d.blockPixels(bx, by, compIndex)
 	if err != nil {
 		return err
 	}
-	qt := &d.quant[d.comp[compIndex].tq]
 	if d.bs < 8 {
-		idctReduced(b, qt, d.bs, dst, stride)
+		idctReduced(b, &d.quant[d.comp[compIndex].tq], d.bs, dst, stride)
 		return nil
-	}
-	for i := range b {
-		b[i] *= qt[i]
 	}
 	storeIDCT(b, dst, stride)
 	return nil
@@ -801,11 +816,16 @@ func storeIDCT(b *block, dst []byte, stride int) {
 	// Level shift by +128, clip to [0, 255], and write to dst. The idct
 	// output is far from the int32 limits, so adding 128 first cannot wrap.
 	for y := 0; y < 8; y++ {
-		row := dst[y*stride : y*stride+8 : y*stride+8]
-		src := b[8*y : 8*y+8 : 8*y+8]
-		for x := range row {
-			row[x] = clampByte(src[x] + 128)
-		}
+		row := (*[8]byte)(dst[y*stride:])
+		src := (*[8]int32)(b[8*y:])
+		row[0] = clampByte(src[0] + 128)
+		row[1] = clampByte(src[1] + 128)
+		row[2] = clampByte(src[2] + 128)
+		row[3] = clampByte(src[3] + 128)
+		row[4] = clampByte(src[4] + 128)
+		row[5] = clampByte(src[5] + 128)
+		row[6] = clampByte(src[6] + 128)
+		row[7] = clampByte(src[7] + 128)
 	}
 }
 
