@@ -105,17 +105,6 @@ func (p *progBlock) set(zig, v int32) {
 	}
 }
 
-// setNew stores the nonzero v, which only a refinement scan's newly
-// nonzero coefficient (+-delta) is, at zig-zag index zig, the zero-to-one
-// case of set without its branches.
-func (p *progBlock) setNew(zig, v int32) {
-	zig &= blockSize - 1
-	if i := p.pos[zig]; i >= 0 {
-		p.low[i] = int16(v)
-	}
-	*p.nz |= uint64(1) << uint(zig)
-}
-
 // refine moves the nonzero coefficient at zig-zag index zig one step of
 // delta away from zero, as a correction bit of 1 asks (section G.1.2.3).
 // Outside the corner only nonzero-ness is kept, and that does not change.
