@@ -343,11 +343,13 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 // crosses a restart boundary, since a restart ends it.
 func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigEnd int32, ah, al uint32) error {
 	var (
-		cs          = &d.progCoeffs[ci]
-		bs          = d.cbs
-		nn          = bs * bs
-		pos         = &lowIndex[bs]
-		corner      = cornerMask[bs]
+		cs     = &d.progCoeffs[ci]
+		bs     = d.cbs
+		nn     = bs * bs
+		pos    = &lowIndex[bs]
+		corner = cornerMask[bs]
+		// band has the bits zigStart..zigEnd of a nonzero bitmap.
+		band        = ^uint64(0) >> (uint(63-zigEnd) & 63) &^ (1<<(uint(zigStart)&63) - 1)
 		h           = &d.huff[acTable][ta]
 		n           int
 		total       = bw * bh
@@ -370,15 +372,22 @@ func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigE
 				n += k
 			} else {
 				blk := by*stride + bx
-				pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk], corner: corner}
-				var err error
-				if ah != 0 {
-					err = d.refineAC(&pb, h, zigStart, zigEnd, 1<<al)
+				if ah != 0 && d.eobRun > 0 && cs.nz[blk]&band == 0 {
+					// In an end-of-band run of a refinement scan, a block
+					// with no nonzero coefficient in the band takes no
+					// correction bits: nothing to read or change.
+					d.eobRun--
 				} else {
-					err = d.decodeProgressive(&pb, nil, nil, h, zigStart, zigEnd, al)
-				}
-				if err != nil {
-					return err
+					pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk], corner: corner}
+					var err error
+					if ah != 0 {
+						err = d.refineAC(&pb, h, zigStart, zigEnd, 1<<al)
+					} else {
+						err = d.decodeProgressive(&pb, nil, nil, h, zigStart, zigEnd, al)
+					}
+					if err != nil {
+						return err
+					}
 				}
 				bx++
 				n++
