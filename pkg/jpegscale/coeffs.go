@@ -1,5 +1,7 @@
 package jpegscale
 
+import mathbits "math/bits"
+
 // coefStore keeps one component's quantized coefficients between the scans
 // of a progressive JPEG, whose pixels can only be reconstructed after the
 // last scan. The standard library keeps a [64]int32 per block, 256 bytes,
@@ -8,14 +10,14 @@ package jpegscale
 //
 //   - the quantized coefficients of a valid 8-bit JPEG fit in 11 bits
 //     (tables F.1 and F.2 of T.81), so int16 is enough;
-//   - at scale s only the top-left (8/s)x(8/s) corner of each block reaches
-//     the reduced IDCT. The other coefficients still matter while parsing,
+//   - at scale N/8 only the top-left NxN corner of each block reaches the
+//     reduced IDCT. The other coefficients still matter while parsing,
 //     because a successive-approximation refinement scan sends a correction
 //     bit for every coefficient that is already nonzero, but for that one
 //     "is nonzero" bit per coefficient is all that is needed.
 //
-// So a block costs 136 bytes at scale 1, 40 at scale 2, 16 at scale 4 and 10
-// at scale 8. The nonzero bitmap also lets refinement skip zero
+// So a block costs 8+2*N*N bytes: 136 at full size, 106 at 7/8, 58 at 5/8,
+// 40 at 4/8, 16 at 2/8 and 10 at 1/8. The nonzero bitmap also lets refinement skip zero
 // coefficients without loading them.
 type coefStore struct {
 	// low holds bs*bs coefficients per block: the low-frequency corner in
@@ -26,36 +28,35 @@ type coefStore struct {
 	nz []uint64
 }
 
-// lowIndex maps, for each block output size bs (indexed by log2(bs)), a
-// zig-zag index to the coefficient's position in coefStore.low, or -1 when
-// the coefficient lies outside the low-frequency corner. For bs == 8 it is
-// unzig.
-var lowIndex = func() (t [4][blockSize]int8) {
-	for l := range t {
-		bs := 1 << l
+// lowIndex maps, for each block output size bs (1..8; index 0 is unused),
+// a zig-zag index to the coefficient's position in coefStore.low, or -1
+// when the coefficient lies outside the low-frequency corner. For bs == 8 it
+// is unzig.
+var lowIndex = func() (t [9][blockSize]int8) {
+	for bs := 1; bs <= 8; bs++ {
 		for zig, u := range unzig {
 			r, c := u/8, u%8
-			t[l][zig] = -1
+			t[bs][zig] = -1
 			if r < bs && c < bs {
-				t[l][zig] = int8(r*bs + c)
+				t[bs][zig] = int8(r*bs + c)
 			}
 		}
 	}
 	return t
 }()
 
-// log2bs returns log2 of a block output size in {1, 2, 4, 8}.
-func log2bs(bs int) int {
-	switch bs {
-	case 8:
-		return 3
-	case 4:
-		return 2
-	case 2:
-		return 1
+// cornerMask has, for each block output size bs, bit zig set when the
+// coefficient at zig-zag index zig lies inside the bs x bs corner.
+var cornerMask = func() (t [9]uint64) {
+	for bs := 1; bs <= 8; bs++ {
+		for zig, i := range lowIndex[bs] {
+			if i >= 0 {
+				t[bs] |= 1 << zig
+			}
+		}
 	}
-	return 0
-}
+	return t
+}()
 
 // alloc sizes the store for n blocks of output size bs.
 func (s *coefStore) alloc(n, bs int) {
@@ -76,12 +77,14 @@ type progBlock struct {
 	low []int16
 	pos *[blockSize]int8
 	nz  *uint64
+	// corner is cornerMask for the block's size.
+	corner uint64
 }
 
 // view returns the progBlock for block blk of output size bs.
 func (s *coefStore) view(blk, bs int) progBlock {
 	n := bs * bs
-	return progBlock{low: s.low[blk*n : blk*n+n : blk*n+n], pos: &lowIndex[log2bs(bs)], nz: &s.nz[blk]}
+	return progBlock{low: s.low[blk*n : blk*n+n : blk*n+n], pos: &lowIndex[bs], nz: &s.nz[blk], corner: cornerMask[bs]}
 }
 
 // set stores v at zig-zag index zig. Out-of-range values, which only a
@@ -125,23 +128,19 @@ func (p *progBlock) orDC(delta int32) {
 	p.set(0, int32(p.low[0])|delta)
 }
 
-// dequantize writes block blk's low-frequency corner, multiplied by the
-// natural-order quantization table qt, into b for storeBlock. Coefficients
-// outside the corner are not read by the reduced IDCTs and are left as is.
-func (s *coefStore) dequantize(b *block, blk, bs int, qt *block) {
-	n := bs * bs
-	low := s.low[blk*n : blk*n+n]
-	if bs == 8 {
-		low := (*[blockSize]int16)(low)
-		for i := range b {
-			b[i] = int32(low[i]) * qt[i]
-		}
-		return
-	}
-	for r := 0; r < bs; r++ {
-		for c := 0; c < bs; c++ {
-			b[8*r+c] = int32(low[r*bs+c]) * qt[8*r+c]
-		}
+// dequantize writes full-size block blk, multiplied by the natural-order
+// quantization table qt, into b for the 8x8 IDCT. Reduced scales
+// dequantize inside their IDCTs instead (idctCorner).
+//
+// Only the coefficients the nonzero bitmap marks are read: a photo's block
+// has a handful, and multiplying all 64 costs more than the 8x8 IDCT's
+// row pass.
+func (s *coefStore) dequantize(b *block, blk int, qt *block) {
+	low := (*[blockSize]int16)(s.low[blk*blockSize:])
+	*b = block{}
+	for m := s.nz[blk]; m != 0; m &= m - 1 {
+		k := unzig[mathbits.TrailingZeros64(m)] & (blockSize - 1)
+		b[k] = int32(low[k]) * qt[k]
 	}
 }
 

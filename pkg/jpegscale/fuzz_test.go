@@ -8,10 +8,12 @@ import (
 	"testing"
 )
 
-// FuzzDecode checks that no input makes Decode panic at any scale, that
-// every scale accepts exactly the inputs image/jpeg accepts (apart from the
-// restart intervals that processNonInterleaved handles by the book), and
-// that scale 1 then returns image/jpeg's pixels.
+// FuzzDecode checks that no input makes the decoder panic at any scale N/8,
+// N = 1..8, that every scale accepts exactly the inputs image/jpeg accepts
+// (apart from the restart intervals that processNonInterleaved handles by
+// the book), that each returns ceil(W*N/8) x ceil(H*N/8) pixels, that
+// 8/8 returns image/jpeg's pixels, and that a reduced decode is the same
+// with the compact coefficient store as with the full one.
 func FuzzDecode(f *testing.F) {
 	seeds := fixtures(f)
 	for _, name := range sortedKeys(seeds) {
@@ -32,24 +34,34 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		want, wantErr := jpeg.Decode(bytes.NewReader(data))
-		for _, s := range scales {
+		for _, n := range allN {
 			// Decode by hand to see specRestart: where it is set, the two
 			// decoders read restart intervals differently and may disagree.
-			d := &decoder{scale: s, bs: 8 / s}
+			// No scan limit, so that the two decoders see the same files.
+			d := newDecoder(n, Options{MaxScans: -1})
 			got, err := d.decode(bytes.NewReader(data), false)
 			if (err == nil) != (wantErr == nil) && !d.specRestart {
-				t.Fatalf("scale %d: err = %v, image/jpeg err = %v", s, err, wantErr)
+				t.Fatalf("scale %d/8: err = %v, image/jpeg err = %v", n, err, wantErr)
 			}
 			if err != nil || wantErr != nil {
 				continue
 			}
 			w, h := want.Bounds().Dx(), want.Bounds().Dy()
-			if b := got.Bounds(); b != image.Rect(0, 0, (w+s-1)/s, (h+s-1)/s) {
-				t.Fatalf("scale %d: bounds %v for a %dx%d image", s, b, w, h)
+			if b := got.Bounds(); b != image.Rect(0, 0, (w*n+7)/8, (h*n+7)/8) {
+				t.Fatalf("scale %d/8: bounds %v for a %dx%d image", n, b, w, h)
 			}
-			if s == 1 && !d.specRestart {
+			if n == 8 && !d.specRestart {
 				if err := samePixels(got, want); err != nil {
-					t.Fatalf("scale 1 differs from image/jpeg: %v", err)
+					t.Fatalf("scale 8/8 differs from image/jpeg: %v", err)
+				}
+			}
+			if n < 8 {
+				full, err := decodeFull(data, n)
+				if err != nil {
+					t.Fatalf("scale %d/8: full store: %v", n, err)
+				}
+				if err := samePixels(got, full); err != nil {
+					t.Fatalf("scale %d/8: compact and full coefficient stores differ: %v", n, err)
 				}
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/pkg/imagequality"
 )
 
 // sharedPhotos is where CI keeps the shared real photos, beside the repository.
@@ -117,6 +119,22 @@ func realPhotos(t testing.TB) map[string][]byte {
 	if len(names) == 0 {
 		t.Skipf("no photos in %s", sharedPhotos)
 	}
+	m := map[string][]byte{}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[filepath.Base(n)] = b
+	}
+	return m
+}
+
+// realPhotosIfAny is realPhotos without the skip, for tests that also have
+// other inputs.
+func realPhotosIfAny(t testing.TB) map[string][]byte {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(sharedPhotos, "*.jpg"))
 	m := map[string][]byte{}
 	for _, n := range names {
 		b, err := os.ReadFile(n)
@@ -239,50 +257,80 @@ func channels(pix []byte, stride int, r image.Rectangle, n int) []*image.Gray {
 	return out
 }
 
-// boxDown averages s x s squares of m (fewer samples at the right and
-// bottom edges), the reference that a reduced IDCT approximates.
-func boxDown(m *image.Gray, s int) *image.Gray {
+// areaDown reduces m to n/8 of its size, ceil(W*n/8) x ceil(H*n/8), by
+// exact area averaging: output pixel k covers source pixels [8k/n,
+// 8(k+1)/n), partial pixels weighted by their overlap and the area cut at
+// the right and bottom edges left out. That is the reference a reduced IDCT
+// approximates: both put output pixel k's centre at source (k+0.5)*8/n.
+func areaDown(m *image.Gray, n int) *image.Gray {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	out := image.NewGray(image.Rect(0, 0, (w+s-1)/s, (h+s-1)/s))
-	for oy := 0; oy < out.Rect.Dy(); oy++ {
-		for ox := 0; ox < out.Rect.Dx(); ox++ {
-			sum, n := 0, 0
-			for y := oy * s; y < min(oy*s+s, h); y++ {
-				for x := ox * s; x < min(ox*s+s, w); x++ {
-					sum += int(m.Pix[y*m.Stride+x])
-					n++
-				}
-			}
-			out.Pix[oy*out.Stride+ox] = uint8((sum + n/2) / n)
+	ow, oh := (w*n+7)/8, (h*n+7)/8
+	// Horizontal pass into float rows, then vertical.
+	tmp := make([]float64, ow*h)
+	for y := 0; y < h; y++ {
+		for ox := 0; ox < ow; ox++ {
+			tmp[y*ow+ox] = areaSample(func(x int) float64 { return float64(m.Pix[y*m.Stride+x]) }, ox, n, w)
+		}
+	}
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			v := areaSample(func(y int) float64 { return tmp[y*ow+ox] }, oy, n, h)
+			out.Pix[oy*out.Stride+ox] = uint8(math.Round(v))
 		}
 	}
 	return out
 }
 
-// scaledPSNR returns the peak signal-to-noise ratio, in dB over all sample
-// planes, of got against the s x s box average of the full decode want.
-func scaledPSNR(got, want image.Image, s int) (float64, error) {
+// areaSample averages src over output pixel k's span [8k/n, 8(k+1)/n) of a
+// side of size pixels.
+func areaSample(src func(int) float64, k, n, size int) float64 {
+	lo, hi := float64(8*k)/float64(n), min(float64(8*(k+1))/float64(n), float64(size))
+	var sum, wsum float64
+	for i := int(lo); float64(i) < hi; i++ {
+		wt := min(float64(i+1), hi) - max(float64(i), lo)
+		sum += wt * src(i)
+		wsum += wt
+	}
+	return sum / wsum
+}
+
+// scaledQuality returns the peak signal-to-noise ratio, in dB over all
+// sample planes, of got against the n/8 area average of the full decode
+// want, and the SSIM of the first plane (luma, gray, cyan or red).
+func scaledQuality(got, want image.Image, n int) (psnr, ssim float64, err error) {
 	gp, wp := planes(got), planes(want)
 	if len(gp) != len(wp) {
-		return 0, fmt.Errorf("%d planes, want %d", len(gp), len(wp))
+		return 0, 0, fmt.Errorf("%d planes, want %d", len(gp), len(wp))
 	}
 	var se float64
-	n := 0
+	count := 0
 	for i := range gp {
-		ref := boxDown(wp[i], s)
-		if gp[i].Rect.Size() != ref.Rect.Size() {
-			return 0, fmt.Errorf("plane %d is %v, want %v", i, gp[i].Rect.Size(), ref.Rect.Size())
+		ref := areaDown(wp[i], n)
+		// A subsampled chroma plane is as large as the reduced luma plane
+		// needs, ceil(ceil(W*n/8)/2) for 4:2:0, which can be one sample
+		// short of the reduced full chroma plane; the sample left out
+		// lies beyond the image's last pixel.
+		gs, rs := gp[i].Rect.Size(), ref.Rect.Size()
+		if d := rs.Sub(gs); d.X < 0 || d.Y < 0 || d.X > 1 || d.Y > 1 || (i == 0 && d != image.Point{}) {
+			return 0, 0, fmt.Errorf("plane %d is %v, want %v", i, gs, rs)
+		}
+		ref = ref.SubImage(image.Rect(0, 0, gs.X, gs.Y)).(*image.Gray)
+		if i == 0 {
+			if ssim, err = imagequality.SSIM(gp[i], ref); err != nil {
+				return 0, 0, err
+			}
 		}
 		for y := 0; y < ref.Rect.Dy(); y++ {
 			for x := 0; x < ref.Rect.Dx(); x++ {
 				d := float64(gp[i].Pix[y*gp[i].Stride+x]) - float64(ref.Pix[y*ref.Stride+x])
 				se += d * d
-				n++
+				count++
 			}
 		}
 	}
 	if se == 0 {
-		return math.Inf(1), nil
+		return math.Inf(1), ssim, nil
 	}
-	return 10 * math.Log10(255*255/(se/float64(n))), nil
+	return 10 * math.Log10(255*255/(se/float64(count))), ssim, nil
 }

@@ -5,8 +5,10 @@
 
 // This file is forked from the Go standard library's image/jpeg/huffman.go.
 // The changes are the 64-bit bit accumulator with fillFast, which moves up
-// to seven bytes per refill instead of one, and the branch-free EXTEND in
-// receiveExtend; the decoded values and errors are unchanged.
+// to seven bytes per refill instead of one, the branch-free EXTEND in
+// receiveExtend, the code-plus-magnitude table huffman.fast, and shift
+// counts masked to tell the compiler they are below 64; the decoded values
+// and errors are unchanged.
 
 package jpegscale
 
@@ -25,8 +27,20 @@ const maxNCodes = 256
 // lutSize is the log-2 size of the Huffman decoder's look-up table.
 const lutSize = 8
 
+// fastBits is the log-2 size of huffman.fast. Nine bits hold the code and
+// magnitude bits of most coefficients of photos: short codes for small
+// values are what Huffman optimisation gives them.
+const fastBits = 9
+
 // huffman is a Huffman decoder, specified in section C.
 type huffman struct {
+	// fast decodes a code and the magnitude bits after it in one look-up
+	// of the next fastBits bits, for codes whose both fit: the low 8 bits
+	// are the total bits used, bits 8-15 the zero run (AC tables only)
+	// and the high 16 bits the coefficient difference (DC) or value (AC),
+	// already sign-extended. 0 means the slower path must decode the
+	// code: longer codes, EOB and ZRL, and large magnitudes.
+	fast [1 << fastBits]int32
 	// length is the number of codes in the tree.
 	nCodes int32
 	// lut is the look-up table for the next lutSize bits in the bit-stream.
@@ -48,7 +62,11 @@ type huffman struct {
 
 // errShortHuffmanData means that an unexpected EOF occurred while decoding
 // Huffman data.
-var errShortHuffmanData = FormatError("short Huffman data")
+//
+// It and errMissingFF00 have type error rather than FormatError because the
+// decoder meets them at every marker that ends a scan or restart interval,
+// and converting a string-typed value to an interface allocates each time.
+var errShortHuffmanData error = FormatError("short Huffman data")
 
 // fillFast tops up d.bits from the bytes already buffered, several at a
 // time, stopping before the first 0xff. Those are the only bytes that need
@@ -76,7 +94,7 @@ func (d *decoder) fillFast() {
 	if k == 0 {
 		return
 	}
-	d.bits.a = d.bits.a<<(8*uint(k)) | x>>(64-8*uint(k))
+	d.bits.a = d.bits.a<<(8*uint(k)&63) | x>>((64-8*uint(k))&63)
 	d.bits.n += 8 * k
 	d.bytes.i = i + int(k)
 	d.bytes.nUnreadable = 0
@@ -110,13 +128,13 @@ func (d *decoder) receiveExtend(t uint8) (int32, error) {
 		}
 	}
 	d.bits.n -= int32(t)
-	s := int32(1) << t
-	x := int32(d.bits.a>>uint8(d.bits.n)) & (s - 1)
+	s := int32(1) << (t & 31)
+	x := int32(d.bits.a>>(uint8(d.bits.n)&63)) & (s - 1)
 	// EXTEND: values below half the range are negative. The sign of a
 	// coefficient is a coin toss, so a branch here mispredicts half the
 	// time; neg is all ones exactly when x < s/2 (and 0 when t == 0).
 	neg := (x - s>>1) >> 31
-	x += neg & (((-1) << t) + 1)
+	x += neg & (((-1) << (t & 31)) + 1)
 	return x, nil
 }
 
@@ -185,6 +203,8 @@ func (d *decoder) processDHT(n int) error {
 			}
 		}
 
+		h.buildFast(tc)
+
 		// Derive minCodes, maxCodes, and valsIndices.
 		var c, index int32
 		for i, n := range nCodes {
@@ -205,6 +225,35 @@ func (d *decoder) processDHT(n int) error {
 	return nil
 }
 
+// buildFast fills h.fast for a table of class tc (dcTable or acTable)
+// from h.lut, so that both decode exactly the same codes, even for the
+// over-subscribed tables of corrupt files that no canonical code fits.
+func (h *huffman) buildFast(tc uint8) {
+	for idx := range h.fast {
+		h.fast[idx] = 0
+		v := h.lut[idx>>(fastBits-lutSize)]
+		if v == 0 {
+			continue
+		}
+		l, sym := uint32(v&0xff)-1, uint8(v>>8)
+		run, size := uint32(0), uint32(sym)
+		if tc == acTable {
+			run, size = uint32(sym>>4), uint32(sym&0x0f)
+			if size == 0 {
+				continue // EOB, EOBn or ZRL
+			}
+		}
+		if l+size > fastBits {
+			continue
+		}
+		m := int32(idx>>(fastBits-l-size)) & (1<<size - 1)
+		if size > 0 && m < 1<<(size-1) {
+			m -= 1<<size - 1 // EXTEND, section F.2.2.1
+		}
+		h.fast[idx] = m<<16 | int32(run)<<8 | int32(l+size)
+	}
+}
+
 // decodeFast is the common case of decodeHuffman, small enough to inline
 // into the coefficient loops: a code of at most lutSize bits with the bits
 // already at hand. It returns the decoded value, or -1 when the caller must
@@ -215,7 +264,7 @@ func (d *decoder) decodeFast(h *huffman) int32 {
 	if n < lutSize {
 		return -1
 	}
-	v := h.lut[(d.bits.a>>uint32(n-lutSize))&0xff]
+	v := h.lut[(d.bits.a>>(uint32(n-lutSize)&63))&0xff]
 	if v == 0 {
 		return -1
 	}
@@ -247,7 +296,7 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 			goto slowPath
 		}
 	}
-	if v := h.lut[(d.bits.a>>uint32(d.bits.n-lutSize))&0xff]; v != 0 {
+	if v := h.lut[(d.bits.a>>(uint32(d.bits.n-lutSize)&63))&0xff]; v != 0 {
 		n := (v & 0xff) - 1
 		d.bits.n -= int32(n)
 		return uint8(v >> 8), nil
@@ -261,7 +310,7 @@ slowPath:
 			}
 		}
 		d.bits.n--
-		code |= int32(d.bits.a>>uint32(d.bits.n)) & 1
+		code |= int32(d.bits.a>>(uint32(d.bits.n)&63)) & 1
 		if code <= h.maxCodes[i] {
 			return h.vals[h.valsIndices[i]+code-h.minCodes[i]], nil
 		}
@@ -277,7 +326,7 @@ func (d *decoder) decodeBit() (bool, error) {
 		}
 	}
 	d.bits.n--
-	return d.bits.a>>uint32(d.bits.n)&1 != 0, nil
+	return d.bits.a>>(uint32(d.bits.n)&63)&1 != 0, nil
 }
 
 func (d *decoder) decodeBits(n int32) (uint32, error) {
@@ -286,7 +335,7 @@ func (d *decoder) decodeBits(n int32) (uint32, error) {
 			return 0, err
 		}
 	}
-	ret := uint32(d.bits.a >> uint32(d.bits.n-n))
+	ret := uint32(d.bits.a >> (uint32(d.bits.n-n) & 63))
 	ret &= (1 << uint32(n)) - 1
 	d.bits.n -= n
 	return ret, nil

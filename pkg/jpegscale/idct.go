@@ -4,7 +4,8 @@
 // (In this package that file is LICENSE-go.)
 
 // This file is forked from the Go standard library's image/jpeg/dct.go,
-// keeping only the inverse DCT, which scale 1 must reproduce bit for bit.
+// keeping only the inverse DCT, which a full-size (8/8) decode must
+// reproduce bit for bit.
 
 package jpegscale
 

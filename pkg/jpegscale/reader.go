@@ -4,7 +4,7 @@
 // (In this package that file is LICENSE-go.)
 
 // This file is forked from the Go standard library's image/jpeg/reader.go.
-// The changes are the scale and specRestart fields, quantization tables kept
+// The changes are the bs, scan-limit, check and specRestart fields, quantization tables kept
 // in natural order, the 64-bit bit accumulator, and drawYCbCr (decode.go)
 // in place of the standard library's internal imageutil package. Decode
 // itself lives in decode.go.
@@ -122,9 +122,19 @@ type decoder struct {
 	}
 	width, height int
 
-	// scale is the reduction factor (1, 2, 4 or 8) and bs = 8/scale is the
-	// side of the output square that one 8x8 block of coefficients turns into.
-	scale, bs int
+	// bs is the N of an N/8 decode (1..8): the side of the output square
+	// that one 8x8 block of coefficients turns into. cbs is the side of
+	// the corner of each block that a progressive file's coefficient store
+	// keeps: bs, except that tests set it to 8 to check that the compact
+	// store changes no pixel.
+	bs, cbs int
+
+	// maxScans caps the SOS markers a decode accepts (see Options.MaxScans),
+	// nScans counts them, and check is Options.Check or nil.
+	maxScans, nScans int
+	check            func() error
+	// workers is Options.Workers.
+	workers int
 
 	img1        *image.Gray
 	img3        *image.YCbCr
@@ -221,7 +231,7 @@ func (d *decoder) readByte() (x byte, err error) {
 
 // errMissingFF00 means that readByteStuffedByte encountered an 0xff byte (a
 // marker byte) that wasn't the expected byte-stuffed sequence 0xff, 0x00.
-var errMissingFF00 = FormatError("missing 0xff00 sequence")
+var errMissingFF00 error = FormatError("missing 0xff00 sequence")
 
 // readByteStuffedByte is like readByte but is for byte-stuffed Huffman data.
 func (d *decoder) readByteStuffedByte() (x byte, err error) {
@@ -620,7 +630,9 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 			d.baseline = marker == sof0Marker
 			d.progressive = marker == sof2Marker
 			err = d.processSOF(n)
-			if configOnly && d.jfif {
+			// A JFIF file's colour model is settled by its SOF, except
+			// that a 4-component one still needs its Adobe APP14 marker.
+			if configOnly && d.jfif && d.nComp != 4 {
 				return nil, err
 			}
 		case dhtMarker:
@@ -639,7 +651,9 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 			if configOnly {
 				return nil, nil
 			}
-			err = d.processSOS(n)
+			if err = d.startScan(); err == nil {
+				err = d.processSOS(n)
+			}
 		case driMarker:
 			if configOnly {
 				err = d.ignore(n)
@@ -681,6 +695,24 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 		return d.img3, nil
 	}
 	return nil, FormatError("missing SOS marker")
+}
+
+// startScan enforces the scan limit and gives Options.Check its chance to
+// stop the decode before another scan is read.
+func (d *decoder) startScan() error {
+	d.nScans++
+	if d.maxScans > 0 && d.nScans > d.maxScans {
+		return ErrTooManyScans
+	}
+	return d.checkpoint()
+}
+
+// checkpoint calls Options.Check, if any.
+func (d *decoder) checkpoint() error {
+	if d.check == nil {
+		return nil
+	}
+	return d.check()
 }
 
 // applyBlack combines d.img3 and d.blackPix into a CMYK image. The formula
@@ -787,7 +819,7 @@ func (d *decoder) convertToRGB() (image.Image, error) {
 
 // DecodeConfig returns the colour model and full-resolution dimensions of a
 // JPEG image without decoding pixels. It reads only up to the first SOF (or
-// SOS) marker, so callers can pick a scale with ScaleFor before paying for
+// SOS) marker, so callers can pick a scale with ScaleNFor before paying for
 // the decode.
 func DecodeConfig(r io.Reader) (image.Config, error) {
 	var d decoder

@@ -5,27 +5,29 @@
 
 // This file is forked from the Go standard library's image/jpeg/scan.go.
 // The changes are: the scaled image allocation in makeImg; the block loop
-// split into decodeBlock, decodeSequential (with an inline fast path) and
-// decodeProgressive, which writes straight into the compact coefficient
-// store of coeffs.go; refineNonZeroes working on a nonzero bitmap; the
-// spec-conforming restart count of processNonInterleaved; and the reduced
-// IDCTs in storeBlock.
+// split into decodeBlock, decodeSequential and decodeProgressive, with fast
+// paths that decode a Huffman code and its magnitude in one look-up; the
+// progressive scans (progressiveDC, processAC) writing straight into the
+// compact coefficient store of coeffs.go, with AC refinement in refine.go;
+// the spec-conforming restart count of processNonInterleaved; the
+// Options.Check calls; and the reduced IDCTs in reconstructBlock and
+// reconstructProgressiveImage.
 
 package jpegscale
 
 import (
+	"errors"
 	"image"
-	mathbits "math/bits"
+	"sync"
 )
 
 // makeImg allocates and initializes the destination image. The backing
 // planes cover whole MCUs at bs pixels per block, so every block can be
-// stored without bounds checks; the returned sub-image is ceil(W/s) x
-// ceil(H/s).
+// stored without bounds checks; the returned sub-image is ceil(W*N/8) x
+// ceil(H*N/8).
 func (d *decoder) makeImg(mxx, myy int) {
 	bs := d.bs
-	w := (d.width + d.scale - 1) / d.scale
-	h := (d.height + d.scale - 1) / d.scale
+	w, h := scaledSize(d.width, bs), scaledSize(d.height, bs)
 	if d.nComp == 1 {
 		m := image.NewGray(image.Rect(0, 0, bs*mxx, bs*myy))
 		d.img1 = m.SubImage(image.Rect(0, 0, w, h)).(*image.Gray)
@@ -169,7 +171,7 @@ func (d *decoder) processSOS(n int) error {
 		for i := 0; i < nComp; i++ {
 			compIndex := scan[i].compIndex
 			if !d.progCoeffs[compIndex].allocated() {
-				d.progCoeffs[compIndex].alloc(mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v, d.bs)
+				d.progCoeffs[compIndex].alloc(mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v, d.cbs)
 			}
 		}
 	}
@@ -189,12 +191,22 @@ func (d *decoder) processSOS(n int) error {
 		bx, by int
 	)
 	for my := 0; my < myy; my++ {
+		if my%checkRows == 0 && my > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
 		for mx := 0; mx < mxx; mx++ {
 			for i := 0; i < nComp; i++ {
 				compIndex := scan[i].compIndex
 				hi := d.comp[compIndex].h
 				vi := d.comp[compIndex].v
-				for j := 0; j < hi*vi; j++ {
+				// j counts the component's blocks in the MCU; (bx, by)
+				// follow it without a division per block.
+				for j, jx, jy := 0, 0, 0; j < hi*vi; j, jx = j+1, jx+1 {
+					if jx == hi {
+						jx, jy = 0, jy+1
+					}
 					// The blocks are traversed one MCU at a time. For 4:2:0 chroma
 					// subsampling, there are four Y 8x8 blocks in every 16x16 MCU.
 					//
@@ -204,8 +216,15 @@ func (d *decoder) processSOS(n int) error {
 					//
 					// Non-interleaved scans (those with nComp == 1) are handled by
 					// processNonInterleaved.
-					bx = hi*mx + j%hi
-					by = vi*my + j/hi
+					bx = hi*mx + jx
+					by = vi*my + jy
+					if d.progressive {
+						// An interleaved progressive scan is a DC scan.
+						if err := d.progressiveDC(&d.progCoeffs[compIndex], by*mxx*hi+bx, d.cbs*d.cbs, &dc[compIndex], &d.huff[dcTable][scan[i].td], ah, al); err != nil {
+							return err
+						}
+						continue
+					}
 					if err := d.decodeBlock(&b, int(compIndex), bx, by, mxx*hi, &dc[compIndex], scan[i].td, scan[i].ta, zigStart, zigEnd, ah, al); err != nil {
 						return err
 					}
@@ -222,6 +241,37 @@ func (d *decoder) processSOS(n int) error {
 		} // for mx
 	} // for my
 
+	return nil
+}
+
+// progressiveDC decodes the DC coefficient of block blk of cs in a
+// progressive DC scan (section G.1.2.1): the first pass, a difference
+// scaled by 2^al, or a refinement, one bit ORed in. nn is the number of
+// coefficients the store keeps per block. It is what decodeProgressive and
+// refineDC do for such a block, without a progBlock.
+func (d *decoder) progressiveDC(cs *coefStore, blk, nn int, dc *int32, h *huffman, ah, al uint32) error {
+	i := blk * nn
+	var v int32
+	if ah == 0 {
+		delta, err := d.decodeDC(h)
+		if err != nil {
+			return err
+		}
+		*dc += delta
+		v = *dc << al
+	} else {
+		bit, err := d.decodeBit()
+		if err != nil || !bit {
+			return err
+		}
+		v = int32(cs.low[i]) | 1<<al
+	}
+	cs.low[i] = sat16(v)
+	if v != 0 {
+		cs.nz[blk] |= 1
+	} else {
+		cs.nz[blk] &^= 1
+	}
 	return nil
 }
 
@@ -253,6 +303,9 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 	if d.ri > 0 && hi*vi > 1 {
 		d.specRestart = true
 	}
+	if d.progressive && zigStart > 0 {
+		return d.processAC(ci, ta, stride, bw, bh, zigStart, zigEnd, ah, al)
+	}
 	var (
 		b           block
 		dc          int32
@@ -260,6 +313,11 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 		expectedRST = uint8(rst0Marker)
 	)
 	for by := 0; by < bh; by++ {
+		if by%checkRows == 0 && by > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
 		for bx := 0; bx < bw; bx++ {
 			if err := d.decodeBlock(&b, ci, bx, by, stride, &dc, td, ta, zigStart, zigEnd, ah, al); err != nil {
 				return err
@@ -270,6 +328,74 @@ func (d *decoder) processNonInterleaved(ci int, td, ta uint8, mxx, myy int, zigS
 					return err
 				}
 				dc = 0
+			}
+		}
+	}
+	return nil
+}
+
+// processAC is processNonInterleaved for the AC scans of a progressive
+// file, which are most of its scans and most of its blocks. It walks the
+// coefficient store directly instead of calling decodeBlock per block, and
+// in a first AC scan it steps over an end-of-band run, which sends nothing
+// for its blocks (section G.1.2.2), in one move rather than block by block.
+// Those runs cover most blocks of the high-frequency scans. A run never
+// crosses a restart boundary, since a restart ends it.
+func (d *decoder) processAC(ci int, ta uint8, stride, bw, bh int, zigStart, zigEnd int32, ah, al uint32) error {
+	var (
+		cs     = &d.progCoeffs[ci]
+		bs     = d.cbs
+		nn     = bs * bs
+		pos    = &lowIndex[bs]
+		corner = cornerMask[bs]
+		// band has the bits zigStart..zigEnd of a nonzero bitmap.
+		band        = ^uint64(0) >> (uint(63-zigEnd) & 63) &^ (1<<(uint(zigStart)&63) - 1)
+		h           = &d.huff[acTable][ta]
+		n           int
+		total       = bw * bh
+		expectedRST = uint8(rst0Marker)
+	)
+	for by := 0; by < bh; by++ {
+		if by%checkRows == 0 && by > 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
+			}
+		}
+		for bx := 0; bx < bw; {
+			if ah == 0 && d.eobRun > 0 {
+				k := min(int(d.eobRun), bw-bx)
+				if d.ri > 0 {
+					k = min(k, d.ri-n%d.ri)
+				}
+				d.eobRun -= uint16(k)
+				bx += k
+				n += k
+			} else {
+				blk := by*stride + bx
+				if ah != 0 && d.eobRun > 0 && cs.nz[blk]&band == 0 {
+					// In an end-of-band run of a refinement scan, a block
+					// with no nonzero coefficient in the band takes no
+					// correction bits: nothing to read or change.
+					d.eobRun--
+				} else {
+					pb := progBlock{low: cs.low[blk*nn : blk*nn+nn : blk*nn+nn], pos: pos, nz: &cs.nz[blk], corner: corner}
+					var err error
+					if ah != 0 {
+						err = d.refineAC(&pb, h, zigStart, zigEnd, 1<<al)
+					} else {
+						err = d.decodeProgressive(&pb, nil, nil, h, zigStart, zigEnd, al)
+					}
+					if err != nil {
+						return err
+					}
+				}
+				bx++
+				n++
+			}
+			if d.ri > 0 && n%d.ri == 0 && n < total {
+				if err := d.restart(&expectedRST); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -312,20 +438,21 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 		// A reduced IDCT reads only the bs x bs corner, so only the corner
 		// needs clearing; whatever decodeSequential writes elsewhere is
 		// never read.
-		switch d.bs {
-		case 8:
+		if bs := d.bs; bs == 8 {
 			*b = block{}
-		case 4:
-			*(*[4]int32)(b[0:4]) = [4]int32{}
-			*(*[4]int32)(b[8:12]) = [4]int32{}
-			*(*[4]int32)(b[16:20]) = [4]int32{}
-			*(*[4]int32)(b[24:28]) = [4]int32{}
-		case 2:
-			b[0], b[1], b[8], b[9] = 0, 0, 0, 0
-		case 1:
-			b[0] = 0
+		} else {
+			for r := 0; r < bs; r++ {
+				clear(b[8*r : 8*r+bs])
+			}
 		}
-		if err := d.decodeSequential(b, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
+		// At full size the coefficients are dequantized as they are
+		// decoded, which touches only the nonzero ones; the reduced IDCTs
+		// dequantize the corner themselves.
+		qt := &unitQuant
+		if d.bs == 8 {
+			qt = &d.quant[d.comp[ci].tq]
+		}
+		if err := d.decodeSequential(b, qt, dc, &d.huff[dcTable][td], &d.huff[acTable][ta]); err != nil {
 			return err
 		}
 		return d.reconstructBlock(b, bx, by, ci)
@@ -337,32 +464,35 @@ func (d *decoder) decodeBlock(b *block, ci, bx, by, stride int, dc *int32, td, t
 		d.eobRun--
 		return nil
 	}
-	pb := d.progCoeffs[ci].view(by*stride+bx, d.bs)
+	pb := d.progCoeffs[ci].view(by*stride+bx, d.cbs)
 	if ah != 0 {
-		return d.refine(&pb, &d.huff[acTable][ta], zigStart, zigEnd, 1<<al)
+		// processAC takes the AC scans, so this is a DC refinement.
+		return d.refineDC(&pb, 1<<al)
 	}
 	return d.decodeProgressive(&pb, dc, &d.huff[dcTable][td], &d.huff[acTable][ta], zigStart, zigEnd, al)
 }
 
+// unitQuant is the quantization table that leaves coefficients as they
+// are, for decodeSequential at reduced scales.
+var unitQuant = func() (t block) {
+	for i := range t {
+		t[i] = 1
+	}
+	return t
+}()
+
 // decodeSequential decodes one block of a sequential (baseline or extended)
-// scan into b, as specified in sections F.2.2.1 and F.2.2.2. It is the
+// scan into b, multiplied by the natural-order quantization table qt, as specified in sections F.2.2.1 and F.2.2.2. It is the
 // standard library's loop with the progressive parameters fixed at
 // Ss=0, Se=63, Al=0, including its handling of EOB runs, which only a
 // corrupt sequential file contains.
-func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman) error {
-	value, err := d.decodeHuffman(dcHuff)
-	if err != nil {
-		return err
-	}
-	if value > 16 {
-		return UnsupportedError("excessive DC component")
-	}
-	dcDelta, err := d.receiveExtend(value)
+func (d *decoder) decodeSequential(b, qt *block, dc *int32, dcHuff, acHuff *huffman) error {
+	dcDelta, err := d.decodeDC(dcHuff)
 	if err != nil {
 		return err
 	}
 	*dc += dcDelta
-	b[0] = *dc
+	b[0] = *dc * qt[0]
 
 	zig := int32(1)
 	if d.eobRun > 0 {
@@ -380,7 +510,17 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 			d.fillFast()
 		}
 		if n := d.bits.n; n >= 23 {
-			if v := acHuff.lut[(d.bits.a>>uint32(n-lutSize))&0xff]; v != 0 {
+			// Fastest path: code and magnitude in one look-up.
+			if e := acHuff.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
+				if z := zig + (e>>8)&0xff; z < blockSize {
+					zig = z
+					d.bits.n = n - e&0xff
+					k := unzig[zig] & (blockSize - 1)
+					b[k] = e >> 16 * qt[k]
+					continue
+				}
+			}
+			if v := acHuff.lut[(d.bits.a>>(uint32(n-lutSize)&63))&0xff]; v != 0 {
 				value := uint8(v >> 8)
 				if val1 := value & 0x0f; val1 != 0 {
 					n -= int32(v&0xff) - 1
@@ -390,10 +530,11 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 						break
 					}
 					n -= int32(val1)
-					s := int32(1) << val1
-					x := int32(d.bits.a>>uint32(n)) & (s - 1)
-					x += (x - s>>1) >> 31 & ((-1 << val1) + 1)
-					b[unzig[zig]] = x
+					s := int32(1) << (val1 & 31)
+					x := int32(d.bits.a>>(uint32(n)&63)) & (s - 1)
+					x += (x - s>>1) >> 31 & ((-1 << (val1 & 31)) + 1)
+					k := unzig[zig] & (blockSize - 1)
+					b[k] = x * qt[k]
 					d.bits.n = n
 					continue
 				}
@@ -425,7 +566,8 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 			if err != nil {
 				return err
 			}
-			b[unzig[zig]] = ac
+			k := unzig[zig]
+			b[k] = ac * qt[k]
 		} else {
 			if val0 != 0x0f {
 				d.eobRun = uint16(1 << val0)
@@ -445,6 +587,28 @@ func (d *decoder) decodeSequential(b *block, dc *int32, dcHuff, acHuff *huffman)
 	return nil
 }
 
+// decodeDC decodes a DC difference: a Huffman-coded size and that many
+// magnitude bits (section F.2.2.1), in one look-up when both are short.
+func (d *decoder) decodeDC(h *huffman) (int32, error) {
+	if d.bits.n < 16 {
+		d.fillFast()
+	}
+	if n := d.bits.n; n >= fastBits {
+		if e := h.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
+			d.bits.n = n - e&0xff
+			return e >> 16, nil
+		}
+	}
+	value, err := d.decodeHuffman(h)
+	if err != nil {
+		return 0, err
+	}
+	if value > 16 {
+		return 0, UnsupportedError("excessive DC component")
+	}
+	return d.receiveExtend(value)
+}
+
 // decodeProgressive decodes the first pass (Ah=0) of one block of a
 // progressive scan into pb, as specified in sections G.1.2.1 and G.1.2.2.
 func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *huffman, zigStart, zigEnd int32, al uint32) error {
@@ -452,14 +616,7 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	if zig == 0 {
 		zig++
 		// Decode the DC coefficient, as specified in section F.2.2.1.
-		value, err := d.decodeHuffman(dcHuff)
-		if err != nil {
-			return err
-		}
-		if value > 16 {
-			return UnsupportedError("excessive DC component")
-		}
-		dcDelta, err := d.receiveExtend(value)
+		dcDelta, err := d.decodeDC(dcHuff)
 		if err != nil {
 			return err
 		}
@@ -473,8 +630,18 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	}
 	// Decode the AC coefficients, as specified in section F.2.2.2.
 	for ; zig <= zigEnd; zig++ {
-		if d.bits.n < lutSize {
+		if d.bits.n < 16 {
 			d.fillFast()
+		}
+		if n := d.bits.n; n >= fastBits {
+			if e := acHuff.fast[(d.bits.a>>(uint32(n-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
+				if z := zig + (e>>8)&0xff; z <= zigEnd {
+					zig = z
+					d.bits.n = n - e&0xff
+					pb.set(zig, e>>16<<al)
+					continue
+				}
+			}
 		}
 		value := uint8(0)
 		if v := d.decodeFast(acHuff); v >= 0 {
@@ -516,224 +683,159 @@ func (d *decoder) decodeProgressive(pb *progBlock, dc *int32, dcHuff, acHuff *hu
 	return nil
 }
 
-// refine decodes a successive approximation refinement block, as specified in
-// section G.1.2.
-func (d *decoder) refine(b *progBlock, h *huffman, zigStart, zigEnd, delta int32) error {
-	// Refining a DC component is trivial.
-	if zigStart == 0 {
-		if zigEnd != 0 {
-			panic("unreachable")
-		}
-		bit, err := d.decodeBit()
-		if err != nil {
-			return err
-		}
-		if bit {
-			b.orDC(delta)
-		}
-		return nil
+// refineDC decodes a DC successive approximation refinement bit (section
+// G.1.2.1): one bit per block, ORed into the DC coefficient. AC
+// refinement is refineAC's.
+func (d *decoder) refineDC(b *progBlock, delta int32) error {
+	bit, err := d.decodeBit()
+	if err != nil {
+		return err
 	}
-
-	// Refining AC components is more complicated; see sections G.1.2.2 and G.1.2.3.
-	zig := zigStart
-	if d.eobRun == 0 {
-	loop:
-		for ; zig <= zigEnd; zig++ {
-			z := int32(0)
-			if d.bits.n < lutSize {
-				d.fillFast()
-			}
-			value := uint8(0)
-			if v := d.decodeFast(h); v >= 0 {
-				value = uint8(v)
-			} else {
-				var err error
-				if value, err = d.decodeHuffman(h); err != nil {
-					return err
-				}
-			}
-			val0 := value >> 4
-			val1 := value & 0x0f
-
-			switch val1 {
-			case 0:
-				if val0 != 0x0f {
-					d.eobRun = uint16(1 << val0)
-					if val0 != 0 {
-						bits, err := d.decodeBits(int32(val0))
-						if err != nil {
-							return err
-						}
-						d.eobRun |= uint16(bits)
-					}
-					break loop
-				}
-			case 1:
-				z = delta
-				bit, err := d.decodeBit()
-				if err != nil {
-					return err
-				}
-				if !bit {
-					z = -z
-				}
-			default:
-				return FormatError("unexpected Huffman code")
-			}
-
-			var err error
-			zig, err = d.refineNonZeroes(b, zig, zigEnd, int32(val0), delta)
-			if err != nil {
-				return err
-			}
-			if zig > zigEnd {
-				return FormatError("too many coefficients")
-			}
-			if z != 0 {
-				b.set(zig, z)
-			}
-		}
-	}
-	if d.eobRun > 0 {
-		d.eobRun--
-		if _, err := d.refineNonZeroes(b, zig, zigEnd, -1, delta); err != nil {
-			return err
-		}
+	if bit {
+		b.orDC(delta)
 	}
 	return nil
 }
 
-// refineNonZeroes refines non-zero entries of b in zig-zag order. If nz >= 0,
-// the first nz zero entries are skipped over.
-//
-// Unlike the standard library it works on b's nonzero bitmap rather than by
-// loading each coefficient: it finds where the walk stops (the zero entry
-// after the nz skipped ones, or the end of the band) with bit operations,
-// then visits only the nonzero entries before that point, in the same
-// order, reading one correction bit for each.
-func (d *decoder) refineNonZeroes(b *progBlock, zig, zigEnd, nz, delta int32) (int32, error) {
-	if zig > zigEnd {
-		return zig, nil
+func (d *decoder) reconstructProgressiveImage() error {
+	if d.workers <= 1 {
+		for i := 0; i < d.nComp; i++ {
+			if err := d.reconstructRows(i, 0, 1, true); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	// band has bits zig..zigEnd set; zigEnd <= 63 was checked in processSOS.
-	band := ^uint64(0) >> uint(63-zigEnd) >> uint(zig) << uint(zig)
-	m := *b.nz & band
-	stop := zigEnd + 1
-	if nz >= 0 {
-		zeros := ^*b.nz & band
-		for ; nz > 0 && zeros != 0; nz-- {
-			zeros &= zeros - 1
-		}
-		if zeros != 0 {
-			stop = int32(mathbits.TrailingZeros64(zeros))
-			m &= 1<<uint(stop) - 1
-		}
+	// Every block is independent now that all scans are in, so workers
+	// goroutines each take every workers-th block row of each component.
+	// They write disjoint rows of the planes. Options.Check is called only
+	// before they start: this last pass is bounded, one IDCT per block.
+	if err := d.checkpoint(); err != nil {
+		return err
 	}
-	for m != 0 {
-		z := int32(mathbits.TrailingZeros64(m))
-		m &= m - 1
-		bit, err := d.decodeBit()
-		if err != nil {
-			return 0, err
-		}
-		if bit {
-			b.refine(z, delta)
-		}
+	errs := make([]error, d.workers)
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < d.nComp && errs[w] == nil; i++ {
+				errs[w] = d.reconstructRows(i, w, d.workers, false)
+			}
+		}()
 	}
-	return stop, nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-func (d *decoder) reconstructProgressiveImage() error {
+// reconstructRows runs the inverse DCT of block rows first, first+step,
+// first+2*step... of component i from the coefficient store into the
+// image, calling Options.Check every few rows if check is set.
+func (d *decoder) reconstructRows(i, first, step int, check bool) error {
+	if !d.progCoeffs[i].allocated() {
+		return nil
+	}
 	// The h0, mxx, by and bx variables have the same meaning as in the
 	// processSOS method.
 	h0 := d.comp[0].h
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
-	var b block
-	for i := 0; i < d.nComp; i++ {
-		if !d.progCoeffs[i].allocated() {
-			continue
-		}
-		v := 8 * d.comp[0].v / d.comp[i].v
-		h := 8 * d.comp[0].h / d.comp[i].h
-		stride := mxx * d.comp[i].h
-		qt := &d.quant[d.comp[i].tq]
-		for by := 0; by*v < d.height; by++ {
-			for bx := 0; bx*h < d.width; bx++ {
-				d.progCoeffs[i].dequantize(&b, by*stride+bx, d.bs, qt)
-				if err := d.storeBlock(&b, bx, by, i); err != nil {
-					return err
-				}
+	v := 8 * d.comp[0].v / d.comp[i].v
+	h := 8 * d.comp[0].h / d.comp[i].h
+	stride := mxx * d.comp[i].h
+	qt := &d.quant[d.comp[i].tq]
+	cs, bs, cbs := &d.progCoeffs[i], d.bs, d.cbs
+	nn := cbs * cbs
+	var (
+		b      block
+		corner [blockSize]int16
+	)
+	for by := first; by*v < d.height; by += step {
+		if check && by%checkRows == 0 {
+			if err := d.checkpoint(); err != nil {
+				return err
 			}
+		}
+		for bx := 0; bx*h < d.width; bx++ {
+			dst, dstStride, err := d.blockPixels(bx, by, i)
+			if err != nil {
+				return err
+			}
+			blk := by*stride + bx
+			low := cs.low[blk*nn : blk*nn+nn]
+			if cbs > bs {
+				// The test-only full store: cut out the corner.
+				for r := 0; r < bs; r++ {
+					copy(corner[r*bs:r*bs+bs], low[r*cbs:])
+				}
+				low = corner[:bs*bs]
+			}
+			if bs < 8 {
+				idctCorner(low, qt, bs, dst, dstStride)
+				continue
+			}
+			cs.dequantize(&b, blk, qt)
+			storeIDCT(&b, dst, dstStride)
 		}
 	}
 	return nil
 }
 
-// reconstructBlock dequantizes the quantized coefficients in b (natural
-// order) and hands them to storeBlock. At scale s>1 only the low-frequency
-// corner that the reduced IDCT reads is dequantized.
+// reconstructBlock runs the inverse DCT of the sequential block b and
+// stores the pixels: at full size the standard library's 8x8 IDCT of b,
+// which decodeSequential has dequantized, or at N/8 a reduced IDCT that
+// dequantizes the block's NxN low-frequency corner, turns it into an NxN
+// square and reads nothing else.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
-	qt := &d.quant[d.comp[compIndex].tq]
-	if bs := d.bs; bs == 8 {
-		for i := range b {
-			b[i] *= qt[i]
-		}
-	} else {
-		for r := 0; r < bs; r++ {
-			for c := 0; c < bs; c++ {
-				b[8*r+c] *= qt[8*r+c]
-			}
-		}
+	dst, stride, err := d.blockPixels(bx, by, compIndex)
+	if err != nil {
+		return err
 	}
-	return d.storeBlock(b, bx, by, compIndex)
+	if d.bs < 8 {
+		idctReduced(b, &d.quant[d.comp[compIndex].tq], d.bs, dst, stride)
+		return nil
+	}
+	storeIDCT(b, dst, stride)
+	return nil
 }
 
-// storeBlock performs the inverse DCT of the dequantized block b and stores
-// it to the image: the standard library's 8x8 IDCT at scale 1, or a reduced
-// IDCT that turns the block's low-frequency corner into a bs x bs square.
-func (d *decoder) storeBlock(b *block, bx, by, compIndex int) error {
+// blockPixels returns where the pixels of block (bx, by) of a component
+// go: the start of its bs x bs square and the plane's stride.
+func (d *decoder) blockPixels(bx, by, compIndex int) ([]byte, int, error) {
 	bs := d.bs
-	dst, stride := []byte(nil), 0
 	if d.nComp == 1 {
-		dst, stride = d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride
-	} else {
-		switch compIndex {
-		case 0:
-			dst, stride = d.img3.Y[bs*(by*d.img3.YStride+bx):], d.img3.YStride
-		case 1:
-			dst, stride = d.img3.Cb[bs*(by*d.img3.CStride+bx):], d.img3.CStride
-		case 2:
-			dst, stride = d.img3.Cr[bs*(by*d.img3.CStride+bx):], d.img3.CStride
-		case 3:
-			dst, stride = d.blackPix[bs*(by*d.blackStride+bx):], d.blackStride
-		default:
-			return UnsupportedError("too many components")
-		}
+		return d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride, nil
 	}
-	switch bs {
-	case 4:
-		idct4x4(b, dst, stride)
-		return nil
-	case 2:
-		idct2x2(b, dst, stride)
-		return nil
+	switch compIndex {
+	case 0:
+		return d.img3.Y[bs*(by*d.img3.YStride+bx):], d.img3.YStride, nil
 	case 1:
-		// The 1x1 IDCT is the rounded block mean, DC/8, the same value the
-		// 8x8 IDCT gives every pixel of a DC-only block.
-		dst[0] = clampByte((b[0] + 128*8 + 4) >> 3)
-		return nil
+		return d.img3.Cb[bs*(by*d.img3.CStride+bx):], d.img3.CStride, nil
+	case 2:
+		return d.img3.Cr[bs*(by*d.img3.CStride+bx):], d.img3.CStride, nil
+	case 3:
+		return d.blackPix[bs*(by*d.blackStride+bx):], d.blackStride, nil
 	}
+	return nil, 0, UnsupportedError("too many components")
+}
+
+// storeIDCT performs the standard library's 8x8 inverse DCT of the
+// dequantized block b and stores it to dst.
+func storeIDCT(b *block, dst []byte, stride int) {
 	idct(b)
 	// Level shift by +128, clip to [0, 255], and write to dst. The idct
 	// output is far from the int32 limits, so adding 128 first cannot wrap.
 	for y := 0; y < 8; y++ {
-		row := dst[y*stride : y*stride+8 : y*stride+8]
-		src := b[8*y : 8*y+8 : 8*y+8]
-		for x := range row {
-			row[x] = clampByte(src[x] + 128)
-		}
+		row := (*[8]byte)(dst[y*stride:])
+		src := (*[8]int32)(b[8*y:])
+		row[0] = clampByte(src[0] + 128)
+		row[1] = clampByte(src[1] + 128)
+		row[2] = clampByte(src[2] + 128)
+		row[3] = clampByte(src[3] + 128)
+		row[4] = clampByte(src[4] + 128)
+		row[5] = clampByte(src[5] + 128)
+		row[6] = clampByte(src[6] + 128)
+		row[7] = clampByte(src[7] + 128)
 	}
-	return nil
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.
