@@ -21,7 +21,7 @@ import (
 // envReaders are the names of the functions and methods whose string-literal arguments are variable names.
 var envReaders = map[string]bool{
 	"getenv": true, "Getenv": true, "LookupEnv": true, // os and the getenv parameter every loader takes
-	"str": true, "int64": true, "bool": true, "duration": true, "widths": true, "list": true, "sizes": true, "authMode": true, // pkg/config's env
+	"str": true, "int64": true, "bool": true, "duration": true, "widths": true, "list": true, "sizes": true, "authMode": true, "alsoWebP": true, // pkg/config's env
 	"envInt": true, // pkg/catalog/sqlstore
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/form"
@@ -114,7 +115,7 @@ func testConfig() Config {
 	return Config{
 		Layout:             layout.New("staging/", "derivatives/", "originals/", "failed/").WithCache("cache/"),
 		Form:               form.Limits{FileField: "file", MaxFileBytes: 64 << 10, MaxFields: 4, MaxFieldBytes: 256},
-		MaxPixels:          1_000_000,
+		Limits:             budget.Limits{MaxPixels: 1_000_000, MaxSide: 20000, Memory: 648 << 20},
 		Widths:             []int{1920, 640, 320},
 		CORSOrigins:        []string{"https://app.example"},
 		URLTTL:             time.Hour,

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/cors"
 	"github.com/imgpipe/imgpipe/pkg/form"
@@ -42,7 +43,8 @@ var (
 type Config struct {
 	Layout        layout.Layout
 	Form          form.Limits
-	MaxPixels     int64         // pixel limit, read from the header
+	Limits        budget.Limits // pixels, sides, scans and memory, from the header (the resize function's)
+	AlsoWebP      bool          // the resize function also writes WebP derivatives (FORMATS=jpeg,webp)
 	Widths        []int         // the derivative widths, to name the keys in the upload's answer
 	CORSOrigins   []string      // origins allowed by CORS; "*" allows any; none sends no CORS headers
 	URLTTL        time.Duration // lifetime of presigned derivative URLs

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/form"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
@@ -42,8 +43,13 @@ func (s *Service) upload(w http.ResponseWriter, r *http.Request, caller auth.Cal
 	if err != nil {
 		return err
 	}
-	info, err := imagefile.Inspect(f.File, s.Config.MaxPixels)
+	info, err := imagefile.Inspect(f.File, s.Config.Limits.MaxPixels)
 	if err != nil {
+		return err
+	}
+	// What the resize function will check before decoding, checked now: a photo it would quarantine is refused.
+	minWidth, outputs := budget.Derivatives(info, s.Config.Widths, s.Config.AlsoWebP)
+	if _, err := s.Config.Limits.Check(info, len(f.File), minWidth, outputs); err != nil {
 		return err
 	}
 	ctx := r.Context()

@@ -168,6 +168,8 @@ func TestUploadClientMistakes(t *testing.T) {
 			return multipart(file(testimage.BlankPNG(1100, 1000))) // 1.1 MP against a 1 MP limit, in 1 KB
 		}, 422, "too_many_pixels"},
 		"truncated image": {func() ([]byte, string) { return multipart(file(jpg[:len(jpg)/2])) }, 422, "truncated"},
+		"too wide":        {func() ([]byte, string) { return multipart(file(testimage.BlankPNG(25000, 8))) }, 422, "too_wide"},
+		"scan bomb":       {func() ([]byte, string) { return multipart(file(testimage.ScanBomb(64, 64, 1001))) }, 422, "too_many_scans"},
 		"truncated body":  {func() ([]byte, string) { b, ct := multipart(file(jpg)); return b[:len(b)-20], ct }, 400, "malformed"},
 		"duplicate field": {func() ([]byte, string) {
 			return multipart(testimage.Part{Field: "a", Data: []byte("1")}, testimage.Part{Field: "a", Data: []byte("2")}, file(jpg))

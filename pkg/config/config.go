@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/layout"
 	"github.com/imgpipe/imgpipe/pkg/storage"
 )
@@ -33,7 +33,10 @@ type Common struct {
 	CatalogDriver string
 	LogLevel      slog.Level // LOG_LEVEL (info)
 	Widths        []int      // WIDTHS (1920,640,320)
-	MaxPixels     int64      // MAX_PIXELS (50000000)
+	// Limits are what one image may cost, checked from its header before decoding (package budget): MAX_PIXELS
+	// (50000000), MAX_SIDE (20000) and MEMORY_BUDGET_MB (from the function's memory:
+	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, or 1024 MB, less a reserve, times 3/4).
+	Limits budget.Limits
 }
 
 // Upload configures the upload function (the image API).
@@ -58,6 +61,8 @@ type Upload struct {
 	// PendingDeleteAfter is SWEEP_STALE_AFTER (1h): a pending image older than this may be deleted, since nothing is
 	// processing it any more.
 	PendingDeleteAfter time.Duration
+	// AlsoWebP is FORMATS listing webp, as for the resize function: the upload's budget check counts the WebPs.
+	AlsoWebP bool
 }
 
 // Resize configures the resize function.
@@ -99,7 +104,10 @@ func loadCommon(e *env) Common {
 		e.errs = append(e.errs, errors.New("LOG_LEVEL: want debug, info, warn or error"))
 	}
 	c.Widths = e.widths("WIDTHS", DefaultWidths)
-	c.MaxPixels = e.int64("MAX_PIXELS", DefaultMaxPixels, 1, 1<<40)
+	c.Limits.MaxPixels = e.int64("MAX_PIXELS", DefaultMaxPixels, 1, 1<<40)
+	c.Limits.MaxSide = int(e.int64("MAX_SIDE", budget.DefaultMaxSide, 1, 1<<31-1))
+	memory := e.int64("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", budget.DefaultFunctionMB, 128, 10240)
+	c.Limits.Memory = e.int64("MEMORY_BUDGET_MB", budget.ForMemory(int(memory))>>20, 16, 1<<20) << 20
 	return c
 }
 
@@ -107,6 +115,11 @@ func loadCommon(e *env) Common {
 func LoadUpload(getenv func(string) string) (Upload, error) {
 	e := &env{getenv: getenv}
 	u := Upload{Common: loadCommon(e)}
+	// The upload function refuses what the resize function could not process, so its budget is the resize
+	// function's (RESIZE_MEMORY_MB), not its own.
+	if e.getenv("MEMORY_BUDGET_MB") == "" {
+		u.Limits.Memory = budget.ForMemory(int(e.int64("RESIZE_MEMORY_MB", budget.DefaultFunctionMB, 128, 10240)))
+	}
 	u.FileField = e.str("FILE_FIELD", "file")
 	u.MaxFileBytes = e.int64("MAX_UPLOAD_BYTES", DefaultMaxUploadBytes, 1, 1<<40)
 	u.MaxFields = int(e.int64("MAX_FIELDS", 32, 0, 1000))
@@ -120,6 +133,7 @@ func LoadUpload(getenv func(string) string) (Upload, error) {
 	u.DirectMaxBytes = e.int64("MAX_DIRECT_UPLOAD_BYTES", 50<<20, 1, 5<<30) // S3's POST limit is 5 GB
 	u.DirectTTL = e.duration("DIRECT_UPLOAD_TTL", 15*time.Minute)
 	u.PendingDeleteAfter = e.duration("SWEEP_STALE_AFTER", time.Hour)
+	u.AlsoWebP = e.alsoWebP("FORMATS")
 	if u.DirectTTL > 7*24*time.Hour {
 		e.errs = append(e.errs, errors.New("DIRECT_UPLOAD_TTL: at most 168h, SigV4's limit"))
 	}
@@ -134,19 +148,7 @@ func LoadResize(getenv func(string) string) (Resize, error) {
 	r.MaxSourceBytes = e.int64("MAX_SOURCE_BYTES", 100<<20, 1, 1<<40)
 	r.ArchiveOriginals = e.bool("ARCHIVE_ORIGINALS", true)
 	r.ConsoleOwner = e.str("CONSOLE_OWNER", "")
-	formats := e.list("FORMATS")
-	for _, f := range formats {
-		switch strings.ToLower(f) {
-		case "jpeg", "jpg":
-		case "webp":
-			r.AlsoWebP = true
-		default:
-			e.errs = append(e.errs, fmt.Errorf("FORMATS=%q: want jpeg, or jpeg,webp", strings.Join(formats, ",")))
-		}
-	}
-	if len(formats) > 0 && !slices.ContainsFunc(formats, func(f string) bool { return strings.EqualFold(f, "jpeg") || strings.EqualFold(f, "jpg") }) {
-		e.errs = append(e.errs, errors.New("FORMATS must include jpeg: the derivatives every client reads (PNG for a photo with transparency)"))
-	}
+	r.AlsoWebP = e.alsoWebP("FORMATS")
 	r.WebPQuality = int(e.int64("WEBP_QUALITY", 80, 1, 100))
 	return r, errors.Join(e.errs...)
 }

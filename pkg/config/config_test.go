@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imgpipe/imgpipe/pkg/budget"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -14,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.MaxFileBytes != 4<<20 || u.MaxPixels != 50_000_000 || u.FileField != "file" || u.URLTTL != time.Hour ||
+	if u.MaxFileBytes != 4<<20 || u.Limits != (budget.Limits{MaxPixels: 50_000_000, MaxSide: 20000, Memory: 648 << 20}) || u.FileField != "file" || u.URLTTL != time.Hour ||
 		!reflect.DeepEqual(u.Widths, []int{1920, 640, 320}) || u.Layout.Staging != "staging/" || u.Layout.Output != "derivatives/" ||
 		u.CatalogDriver != "sqlite" || len(u.CORSOrigins) != 0 {
 		t.Fatalf("%+v", u)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,4 +111,22 @@ func (e *env) sizes(name, def string) [][2]int {
 		out = append(out, [2]int{wn, hn})
 	}
 	return out
+}
+
+// alsoWebP reads FORMATS (name): jpeg (the default), or jpeg,webp for a WebP next to each derivative.
+func (e *env) alsoWebP(name string) bool {
+	formats, webp := e.list(name), false
+	for _, f := range formats {
+		switch strings.ToLower(f) {
+		case "jpeg", "jpg":
+		case "webp":
+			webp = true
+		default:
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: want jpeg, or jpeg,webp", name, strings.Join(formats, ",")))
+		}
+	}
+	if len(formats) > 0 && !slices.ContainsFunc(formats, func(f string) bool { return strings.EqualFold(f, "jpeg") || strings.EqualFold(f, "jpg") }) {
+		e.errs = append(e.errs, fmt.Errorf("%s must include jpeg: the derivatives every client reads (PNG for a photo with transparency)", name))
+	}
+	return webp
 }

@@ -656,6 +656,7 @@ func inspectHEIF(data []byte, info *Info, maxPixels int64) error {
 		return err
 	}
 	*info = l.Info
+	info.Profile = l.HasNCLX
 	return nil
 }
 

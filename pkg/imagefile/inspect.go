@@ -20,7 +20,10 @@ type Info struct {
 	// ChromaH and ChromaV are how much a JPEG's chroma is subsampled across and down (2, 2 for 4:2:0; 1, 1 for
 	// 4:4:4 and for a single component).
 	ChromaH, ChromaV int
-	Scans            int // a JPEG's scans (SOS markers); more than 1 only for a progressive file
+	Scans            int  // a JPEG's scans (SOS markers); more than 1 only for a progressive file
+	RGB              bool // a 3-component JPEG stored as RGB, not YCbCr (Adobe transform 0, or components R, G, B)
+	// Profile reports an embedded ICC profile, or HEIF/AVIF nclx code points: the frame may be converted to sRGB.
+	Profile bool
 }
 
 // Pixels returns the pixel count the header declares.
@@ -73,6 +76,9 @@ func Inspect(data []byte, maxPixels int64) (Info, error) {
 	if maxPixels > 0 && info.Pixels() > maxPixels {
 		return Info{}, ErrTooManyPixels.Withf("the image is %dx%d (%.1f MP); the limit is %.1f MP",
 			info.Width, info.Height, float64(info.Pixels())/1e6, float64(maxPixels)/1e6)
+	}
+	if !info.Profile {
+		info.Profile = ICC(f, data) != nil
 	}
 	return info, nil
 }

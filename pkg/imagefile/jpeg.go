@@ -11,6 +11,7 @@ import (
 // EOI; one inside an embedded EXIF thumbnail is skipped because the walk never looks inside APP1.
 func inspectJPEG(data []byte, info *Info) error {
 	p := 2
+	jfif, adobe, adobeRGB, named := false, false, false, false
 	for {
 		// Bytes that are not a marker between segments are a format error strictly speaking, but libjpeg and
 		// image/jpeg skip them (libjpeg warns "extraneous bytes before marker"), and some cameras write them.
@@ -39,6 +40,10 @@ func inspectJPEG(data []byte, info *Info) error {
 		switch {
 		case marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")):
 			info.Orientation = exifOrientation(seg[6:])
+		case marker == 0xE0 && bytes.HasPrefix(seg, []byte("JFIF\x00")):
+			jfif = true
+		case marker == 0xEE && len(seg) >= 12 && bytes.HasPrefix(seg, []byte("Adobe")):
+			adobe, adobeRGB = true, seg[11] == 0
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
 			if len(seg) < 5 {
 				return ErrTruncated
@@ -63,6 +68,7 @@ func inspectJPEG(data []byte, info *Info) error {
 			if info.Channels > 1 {
 				info.ChromaH, info.ChromaV = maxH, maxV
 			}
+			named = info.Channels == 3 && string([]byte{seg[6], seg[9], seg[12]}) == "RGB"
 		case marker == 0xDA:
 			if info.Width == 0 {
 				return ErrTruncated
@@ -72,6 +78,9 @@ func inspectJPEG(data []byte, info *Info) error {
 				return ErrTruncated
 			}
 			info.Scans = 1 + scans
+			// The colour model as image/jpeg (and jpegscale) decide it: JFIF means YCbCr, then Adobe's transform
+			// flag, then the component names.
+			info.RGB = info.Channels == 3 && !jfif && (adobe && adobeRGB || !adobe && named)
 			return nil
 		case marker == 0xD9:
 			return ErrTruncated // EOI before any scan

@@ -66,7 +66,7 @@ func BenchmarkDecode(b *testing.B) {
 	for name, minWidth := range map[string]int{"reduced": decodeWidth(uw, steps), "full": uw} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Decode(data, info, minWidth); err != nil {
+				if _, err := Decode(context.Background(), data, info, minWidth); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -82,7 +82,7 @@ func BenchmarkResize(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	from, err := Decode(data, info, decodeWidth(uw, steps))
+	from, err := Decode(context.Background(), data, info, decodeWidth(uw, steps))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func BenchmarkEncode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	src, err := Decode(data, info, decodeWidth(uw, steps))
+	src, err := Decode(context.Background(), data, info, decodeWidth(uw, steps))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func decodeRaw640(t *testing.T, path string) *image.NRGBA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := Decode(data, info, 640)
+	src, err := Decode(context.Background(), data, info, 640)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,31 +2,43 @@ package imageproc
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/gif"
 	"image/png"
+	"net/http"
 
 	"golang.org/x/image/webp"
 
 	"github.com/imgpipe/imgpipe/pkg/heifdec"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/jpegscale"
+	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
 
+// ErrTooManyScans refuses a progressive JPEG with more scans than any encoder writes (jpegtran and mozjpeg write
+// 10-20): each scan is a pass over the whole frame, so a few kilobytes of empty scans can take minutes to decode.
+// libjpeg-turbo has the same limit for the same reason.
+var ErrTooManyScans = publicerr.New(http.StatusUnprocessableEntity, "too_many_scans",
+	fmt.Sprintf("the JPEG has more than %d progressive scans", jpegscale.DefaultMaxScans))
+
 // Decode decodes the pixels of data, whose header info has already been inspected. minWidth is the upright width
-// the caller needs. A JPEG is decoded at the largest DCT reduction (1/2, 1/4 or 1/8) that keeps that width, which
-// skips most of the inverse DCT and colour work and never holds the full-size frame: a 12 MP photo for a 1920 px
-// output decodes to 3 MP. GIF yields its first frame, on its logical screen.
-func Decode(data []byte, info imagefile.Info, minWidth int) (image.Image, error) {
-	r := bytes.NewReader(data)
+// the caller needs. A JPEG is decoded at the smallest N/8 scale (libjpeg's scaled IDCT, 1/8 to 8/8) that keeps
+// that width, which skips most of the inverse DCT and colour work and never holds the full-size frame: a 12 MP
+// photo for a 1920 px output decodes to 3 MP. GIF yields its first frame, on its logical screen. ctx stops a
+// decode that runs out of time: the JPEG decoder checks it every few rows, the others on each read of their input.
+func Decode(ctx context.Context, data []byte, info imagefile.Info, minWidth int) (image.Image, error) {
+	r := &ctxReader{ctx: ctx, r: bytes.NewReader(data)}
 	var (
 		img image.Image
 		err error
 	)
 	switch info.Format {
 	case imagefile.JPEG:
-		img, err = jpegscale.Decode(r, jpegScale(info, minWidth))
+		img, err = jpegscale.DecodeWith(r, jpegscale.Options{Scale: JPEGScale(info, minWidth), Check: ctx.Err})
 	case imagefile.PNG:
 		img, err = png.Decode(r)
 	case imagefile.GIF:
@@ -39,14 +51,44 @@ func Decode(data []byte, info imagefile.Info, minWidth int) (image.Image, error)
 	case imagefile.HEIC, imagefile.AVIF:
 		// The pixel limit was checked from the container's headers by Inspect; the decoder returns the stored
 		// pixels, and Info.Orientation carries the container's irot/imir, applied to the outputs like EXIF's.
-		img, err = heifdec.Decode(data, 0)
+		// libheif runs to completion once started, so only the start is checked against ctx.
+		if err = ctx.Err(); err == nil {
+			img, err = heifdec.Decode(data, 0)
+		}
 	default:
 		return nil, imagefile.ErrUnsupported.Withf("%s images cannot be decoded here", info.Format.Name)
 	}
-	if err != nil {
-		return nil, errDecode(err)
+	switch {
+	case err == nil:
+		return img, nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return nil, err
+	case errors.Is(err, jpegscale.ErrTooManyScans):
+		return nil, ErrTooManyScans
+	case publicerr.From(err) != nil:
+		return nil, err
 	}
-	return img, nil
+	return nil, errDecode(err)
+}
+
+// ctxReader fails every read once ctx is done, which stops a decoder that reads as it goes.
+type ctxReader struct {
+	ctx context.Context
+	r   *bytes.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+func (c *ctxReader) ReadByte() (byte, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadByte()
 }
 
 // onCanvas places a GIF's first frame on the logical screen the header declares. A frame may cover only part of
@@ -61,12 +103,13 @@ func onCanvas(frame image.Image, w, h int) image.Image {
 	return canvas
 }
 
-// jpegScale picks the DCT reduction for a JPEG. The stored frame is what gets reduced, and for orientations 5-8
-// its height becomes the upright width, so that is the side that must stay at least minWidth.
-func jpegScale(info imagefile.Info, minWidth int) int {
+// JPEGScale is the N of the N/8 decode of a JPEG for an upright width of minWidth. The stored frame is what gets
+// reduced, and for orientations 5-8 its height becomes the upright width, so that is the side that must stay at
+// least minWidth.
+func JPEGScale(info imagefile.Info, minWidth int) int {
 	side := info.Width
 	if swapsAxes(info.Orientation) {
 		side = info.Height
 	}
-	return jpegscale.ScaleFor(side, minWidth)
+	return jpegscale.ScaleNFor(side, minWidth)
 }

@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestDecodeReduced(t *testing.T) {
 			}
 			for _, minWidth := range []int{1300, 600, 300, 100} {
 				t.Run(fmt.Sprintf("%dx%d/o%d/%d", size[0], size[1], o, minWidth), func(t *testing.T) {
-					img, err := Decode(data, info, minWidth)
+					img, err := Decode(context.Background(), data, info, minWidth)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"runtime"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/pkg/budget"
 )
 
 // maxAllocMB50MP bounds everything Process allocates for a 50 MP JPEG. Total allocation is an upper bound on the
@@ -25,7 +27,7 @@ func TestMemory50MP(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	res, err := Process(context.Background(), data, Request{Targets: Widths(testWidths, 82), MaxPixels: 50_000_000})
+	res, err := Process(context.Background(), data, Request{Targets: Widths(testWidths, 82), Limits: budget.Limits{MaxPixels: 50_000_000}})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)

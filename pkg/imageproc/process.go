@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/publicerr"
 )
@@ -36,8 +37,10 @@ type Target struct {
 
 // Request is what Process makes of one photo.
 type Request struct {
-	Targets   []Target
-	MaxPixels int64 // header pixel limit; <= 0 disables it
+	Targets []Target
+	// Limits are checked from the header before anything is decoded: pixels, sides, progressive scans and the
+	// memory the whole job is estimated to take (package budget). The zero value checks only the scans.
+	Limits budget.Limits
 }
 
 // Output is one encoded result.
@@ -62,6 +65,8 @@ type Result struct {
 	// Colour says what was done about an embedded colour profile: "" (none), "sRGB", "converted to sRGB", or why
 	// one was ignored.
 	Colour string
+	// Cost is what the job was estimated to take before it started.
+	Cost budget.Cost
 }
 
 // Widths is the resize function's fixed-width cascade as targets: one FitInside output per width, in the source's
@@ -91,7 +96,7 @@ func WidthsAlso(widths []int, quality int, also []imagefile.Format, qualities ma
 // Process decodes data once and returns one output per target. The context is checked between stages, so a
 // request that timed out stops working.
 func Process(ctx context.Context, data []byte, req Request) (*Result, error) {
-	info, err := imagefile.Inspect(data, req.MaxPixels)
+	info, err := imagefile.Inspect(data, req.Limits.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
@@ -101,12 +106,20 @@ func Process(ctx context.Context, data []byte, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	minWidth := decodeWidth(res.Width, steps)
+	outs := make([]budget.Output, len(steps))
+	for i, s := range steps {
+		outs[i] = budget.Output{Width: s.geom.canvasW, Height: s.geom.canvasH, Format: s.format}
+	}
+	if res.Cost, err = req.Limits.Check(info, len(data), minWidth, outs); err != nil {
+		return nil, err
+	}
 
 	t0 := time.Now()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	src, err := Decode(data, info, decodeWidth(res.Width, steps))
+	src, err := Decode(ctx, data, info, minWidth)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"image"
 	"testing"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 )
 
@@ -175,7 +176,7 @@ func TestCorruptPixels(t *testing.T) {
 // TestPixelLimit checks that the header limit is applied before any decoding.
 func TestPixelLimit(t *testing.T) {
 	_, err := Process(context.Background(), encodeJPEG(t, image.NewGray(image.Rect(0, 0, 100, 100)), 80),
-		Request{Targets: Widths(testWidths, 80), MaxPixels: 9999})
+		Request{Targets: Widths(testWidths, 80), Limits: budget.Limits{MaxPixels: 9999}})
 	if !errors.Is(err, imagefile.ErrTooManyPixels) {
 		t.Errorf("got %v, want ErrTooManyPixels", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/testimage"
 )
 
 // withRepeatedScan returns data with its first scan (the SOS segment and
@@ -159,54 +161,8 @@ func TestWorkers(t *testing.T) {
 	}
 }
 
-// emptyScans returns a w x h grayscale progressive JPEG of scans AC
-// refinement scans that carry no data: each is a few end-of-band runs of
-// 32767 blocks, about 12 bytes for 12 MP. Nothing before them made any
-// coefficient nonzero, so no block takes a correction bit. It is the
-// many-scans attack in its cheapest form: the decoder still walks every
-// block of the frame once per scan.
-func emptyScans(w, h, scans int) []byte {
-	var b bytes.Buffer
-	seg := func(marker byte, body ...byte) {
-		b.Write([]byte{0xff, marker, byte((len(body) + 2) >> 8), byte(len(body) + 2)})
-		b.Write(body)
-	}
-	b.Write([]byte{0xff, 0xd8})
-	seg(0xdb, append([]byte{0x00}, bytes.Repeat([]byte{1}, 64)...)...) // DQT 0: all ones
-	seg(0xc2, 8, byte(h>>8), byte(h), byte(w>>8), byte(w), 1, 1, 0x11, 0)
-	// AC table 0 with one code, "0", for EOB14: a run of 2^14 plus 14 bits.
-	seg(0xc4, append([]byte{0x10, 1}, append(make([]byte, 15), 0xe0)...)...)
-	blocks := ((w + 7) / 8) * ((h + 7) / 8)
-	// Each run is "0" then 14 one bits (a run of 32767), so two runs make
-	// 30 bits; whole bytes of ones need byte stuffing.
-	var bits []byte
-	for covered := 0; covered < blocks; covered += 32767 {
-		bits = append(bits, 0)
-		for range 14 {
-			bits = append(bits, 1)
-		}
-	}
-	for len(bits)%8 != 0 {
-		bits = append(bits, 1)
-	}
-	var data []byte
-	for i := 0; i < len(bits); i += 8 {
-		c := byte(0)
-		for _, bit := range bits[i : i+8] {
-			c = c<<1 | bit
-		}
-		data = append(data, c)
-		if c == 0xff {
-			data = append(data, 0)
-		}
-	}
-	for range scans {
-		seg(0xda, 1, 1, 0x00, 1, 63, 0x10) // component 1, Ss=1, Se=63, Ah=1, Al=0
-		b.Write(data)
-	}
-	b.Write([]byte{0xff, 0xd9})
-	return b.Bytes()
-}
+// emptyScans is the many-scans attack: testimage.ScanBomb.
+func emptyScans(w, h, scans int) []byte { return testimage.ScanBomb(w, h, scans) }
 
 // TestEmptyScans checks that the scan limit stops a file of empty scans
 // and that below the limit such a file decodes (to flat gray).

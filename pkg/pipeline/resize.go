@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/imageproc"
@@ -47,12 +48,12 @@ type Config struct {
 	Bucket           string // records for any other bucket are ignored
 	Layout           layout.Layout
 	ArchiveOriginals bool
-	MaxSourceBytes   int64 // larger staged objects are quarantined unread
-	Widths           []int // the derivative widths
-	Quality          int   // JPEG quality, 1-100
-	AlsoWebP         bool  // a WebP next to each derivative (FORMATS=jpeg,webp)
-	WebPQuality      int   // its quality, 1-100
-	MaxPixels        int64 // header pixel limit
+	MaxSourceBytes   int64         // larger staged objects are quarantined unread
+	Widths           []int         // the derivative widths
+	Quality          int           // JPEG quality, 1-100
+	AlsoWebP         bool          // a WebP next to each derivative (FORMATS=jpeg,webp)
+	WebPQuality      int           // its quality, 1-100
+	Limits           budget.Limits // checked from the header before decoding: over them, the photo is quarantined
 	// ConsoleOwner owns the photos that arrive without an upload (the console path); empty means nobody, and
 	// only administrators see them.
 	ConsoleOwner string
@@ -267,7 +268,7 @@ func (j *job) process(ctx context.Context, src *source) (*imageproc.Result, erro
 		targets = imageproc.WidthsAlso(j.r.Config.Widths, j.r.Config.Quality, []imagefile.Format{imagefile.WebP},
 			map[string]int{imagefile.WebP.Name: j.r.Config.WebPQuality})
 	}
-	return imageproc.Process(ctx, src.obj.Body, imageproc.Request{Targets: targets, MaxPixels: j.r.Config.MaxPixels})
+	return imageproc.Process(ctx, src.obj.Body, imageproc.Request{Targets: targets, Limits: j.r.Config.Limits})
 }
 
 // writeDerivatives writes every derivative; a retry overwrites the same keys with the same bytes.

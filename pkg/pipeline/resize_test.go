@@ -21,6 +21,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/s3test"
 	"github.com/imgpipe/imgpipe/internal/testimage"
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/layout"
@@ -52,7 +53,7 @@ func newEnv(t *testing.T) *env {
 		Config: Config{
 			Bucket: bucket, Layout: layout.New("staging/", "derivatives/", "originals/", "failed/"),
 			ArchiveOriginals: true, MaxSourceBytes: 8 << 20,
-			Widths: []int{1920, 640, 320}, Quality: 82, MaxPixels: 50_000_000,
+			Widths: []int{1920, 640, 320}, Quality: 82, Limits: budget.Limits{MaxPixels: 50_000_000, MaxSide: 20000, Memory: 648 << 20},
 		},
 		Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics: metrics.New(&emf, "ImagePipeline"),
@@ -305,10 +306,16 @@ func TestUnprocessablePhotosAreQuarantined(t *testing.T) {
 		"truncated":       {"staging/" + id + ".jpg", "failed/" + id + ".jpg", jpg[:len(jpg)/2], "truncated"},
 		"too many pixels": {"staging/" + id + ".png", "failed/" + id + ".png", testimage.BlankPNG(8000, 7000), "limit is 50.0 MP"},
 		"too many bytes":  {"staging/" + id + ".jpg", "failed/" + id + ".jpg", make([]byte, 9<<20), "the limit is"},
+		"too wide":        {"staging/" + id + ".png", "failed/" + id + ".png", testimage.BlankPNG(25000, 8), "no side may exceed 20000"},
+		"scan bomb":       {"staging/" + id + ".jpg", "failed/" + id + ".jpg", testimage.ScanBomb(640, 480, 40000), "40000 progressive scans"},
+		"over budget":     {"staging/" + id + ".png", "failed/" + id + ".png", testimage.BlankPNG(7000, 7000), "needs about"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
+			if name == "over budget" {
+				e.r.Config.Limits.Memory = 128 << 20 // a 49 MP RGBA frame is 196 MB
+			}
 			e.stage(t, c.key, c.data)
 			e.metrics.Reset()
 			if err := e.r.HandleEvent(t.Context(), s3Event(t, "ObjectCreated:Put", bucket, c.key)); err != nil {

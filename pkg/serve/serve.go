@@ -18,6 +18,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/cors"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
@@ -61,10 +62,10 @@ type Config struct {
 	// MaxResultPixels caps any render (MAX_RESULT_PIXELS): what a signed URL, or a request for the original size,
 	// may produce.
 	MaxResultPixels int64
-	MaxPixels       int64 // MAX_PIXELS: the source limit
-	MaxSourceBytes  int64 // MAX_SOURCE_BYTES
-	JPEGQuality     int   // JPEG_QUALITY
-	WebPQuality     int   // WEBP_QUALITY
+	Limits          budget.Limits // MAX_PIXELS, MAX_SIDE, MEMORY_BUDGET_MB: what a source may cost
+	MaxSourceBytes  int64         // MAX_SOURCE_BYTES
+	JPEGQuality     int           // JPEG_QUALITY
+	WebPQuality     int           // WEBP_QUALITY
 	URLTTL          time.Duration
 	Auth            auth.Config // for GET /images/{id}/content, behind the API's authorizer
 	CORSOrigins     []string    // CORS_ALLOWED_ORIGINS, for GET /images/{id}/content
@@ -279,7 +280,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, src renderSource
 		return
 	}
 	target := imageproc.Target{Width: req.Width, Height: req.Height, Fit: imageproc.Fit(req.Fit), Format: format, Quality: quality}
-	res, err := imageproc.Process(ctx, source.Body, imageproc.Request{Targets: []imageproc.Target{target}, MaxPixels: s.Config.MaxPixels})
+	res, err := imageproc.Process(ctx, source.Body, imageproc.Request{Targets: []imageproc.Target{target}, Limits: s.Config.Limits})
 	if err != nil {
 		s.fail(w, r, err)
 		return

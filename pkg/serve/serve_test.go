@@ -28,6 +28,7 @@ import (
 	"github.com/imgpipe/imgpipe/internal/testimage"
 	"github.com/imgpipe/imgpipe/pkg/apigw"
 	"github.com/imgpipe/imgpipe/pkg/auth"
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/catalog/sqlstore"
 	"github.com/imgpipe/imgpipe/pkg/imgurl"
@@ -82,7 +83,7 @@ func newEnv(t *testing.T) *env {
 		Metrics: metrics.New(io.Discard, "ImagePipeline"),
 		Config: Config{Layout: layout.New("staging/", "derivatives/", "originals/", "failed/").WithCache("cache/"),
 			SourcePrefix: "photos/", AllowedSizes: []Size{{640, 0}, {320, 240}, {100, 100}}, SigningKey: key,
-			MaxResultPixels: 4_000_000, MaxPixels: 50_000_000, MaxSourceBytes: 10 << 20, JPEGQuality: 82, WebPQuality: 80,
+			MaxResultPixels: 4_000_000, Limits: budget.Limits{MaxPixels: 50_000_000, MaxSide: 20000, Memory: 648 << 20}, MaxSourceBytes: 10 << 20, JPEGQuality: 82, WebPQuality: 80,
 			URLTTL: time.Hour, BufferedLimit: 4_500_000,
 			Auth: auth.Config{Required: true, GroupsClaim: "cognito:groups", AdminGroup: "admin"}}}
 	return &env{srv: srv, s3: s3, store: store, objs: objs, h: srv.Handler()}

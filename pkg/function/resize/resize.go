@@ -40,7 +40,7 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			Quality:          cfg.JPEGQuality,
 			AlsoWebP:         cfg.AlsoWebP,
 			WebPQuality:      cfg.WebPQuality,
-			MaxPixels:        cfg.MaxPixels,
+			Limits:           cfg.Limits,
 			ConsoleOwner:     cfg.ConsoleOwner,
 		}}
 	return &Function{Config: cfg, Bucket: c.Bucket, Catalog: c.Catalog, Resizer: r}, nil

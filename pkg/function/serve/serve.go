@@ -59,7 +59,7 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			AllowedSizes:    sizes,
 			SigningKey:      key,
 			MaxResultPixels: cfg.MaxResultPixels,
-			MaxPixels:       cfg.MaxPixels,
+			Limits:          cfg.Limits,
 			MaxSourceBytes:  cfg.MaxSourceBytes,
 			JPEGQuality:     cfg.JPEGQuality,
 			WebPQuality:     cfg.WebPQuality,

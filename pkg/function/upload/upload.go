@@ -37,7 +37,8 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 		Config: api.Config{
 			Layout:             cfg.Layout,
 			Form:               form.Limits{FileField: cfg.FileField, MaxFileBytes: cfg.MaxFileBytes, MaxFields: cfg.MaxFields, MaxFieldBytes: cfg.MaxFieldBytes},
-			MaxPixels:          cfg.MaxPixels,
+			Limits:             cfg.Limits,
+			AlsoWebP:           cfg.AlsoWebP,
 			Widths:             cfg.Widths,
 			CORSOrigins:        cfg.CORSOrigins,
 			URLTTL:             cfg.URLTTL,
