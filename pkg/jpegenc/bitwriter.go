@@ -1,0 +1,66 @@
+package jpegenc
+
+import "encoding/binary"
+
+// A bitWriter appends entropy-coded bits to buf, MSB first, inserting the 0x00 stuffing byte after every 0xFF as
+// the spec requires. Bits collect in a 64-bit accumulator and leave it eight bytes at a time: one branch per code
+// instead of a loop per byte, and one test for 0xFF per word (rare in practice, as a code that would fill a byte
+// with ones is what optimal tables avoid).
+type bitWriter struct {
+	buf  []byte
+	acc  uint64 // the pending bits are its low 64-free bits; anything above them is stale and is shifted out
+	free int    // bits still free in acc
+}
+
+func newBitWriter(buf []byte) bitWriter { return bitWriter{buf: buf, free: 64} }
+
+// put appends the n low bits of code, n <= 32, with code < 1<<n.
+func (w *bitWriter) put(code uint64, n int) {
+	w.free -= n
+	if w.free >= 0 {
+		w.acc = w.acc<<n | code
+		return
+	}
+	// acc fills up: top it up with code's leading bits, write it, and keep code whole as the new accumulator, whose
+	// bits above the -free pending ones will be shifted out before they can be written.
+	over := -w.free
+	w.acc = w.acc<<(n-over) | code>>over
+	w.word()
+	w.acc = code
+	w.free += 64
+}
+
+// word writes the full accumulator.
+func (w *bitWriter) word() {
+	a := w.acc
+	// A byte of a is 0xFF exactly when the same byte of ^a is zero: the classic has-zero-byte test on ^a.
+	if t := ^a; (t-0x0101010101010101)&^t&0x8080808080808080 == 0 {
+		w.buf = binary.BigEndian.AppendUint64(w.buf, a)
+		return
+	}
+	for s := 56; s >= 0; s -= 8 {
+		b := byte(a >> s)
+		w.buf = append(w.buf, b)
+		if b == 0xff {
+			w.buf = append(w.buf, 0)
+		}
+	}
+}
+
+// flush pads the pending bits with ones to a byte boundary, as image/jpeg and libjpeg do, and writes them.
+func (w *bitWriter) flush() []byte {
+	n := 64 - w.free
+	if pad := (8 - n%8) % 8; pad > 0 {
+		w.acc = w.acc<<pad | (1<<pad - 1)
+		n += pad
+	}
+	for s := n - 8; s >= 0; s -= 8 {
+		b := byte(w.acc >> s)
+		w.buf = append(w.buf, b)
+		if b == 0xff {
+			w.buf = append(w.buf, 0)
+		}
+	}
+	w.acc, w.free = 0, 64
+	return w.buf
+}

@@ -1,0 +1,18 @@
+// Package jpegenc is a baseline JPEG encoder for the frames the image pipeline produces: 4:2:0 (and the other
+// subsamplings of *image.YCbCr) and grey, encoded straight from their planes with no colour conversion.
+//
+// With Optimize off it writes the same quantised coefficients and the same entropy-coded data as the standard
+// library's image/jpeg at the same quality (the same scaled Annex K tables, the same integer FDCT, the same
+// replication of edge pixels), only faster: quantisation by exact reciprocal multiplication instead of division, a
+// 64-bit bit writer that stuffs 0xFF bytes a word at a time, and Huffman codes emitted from tables that already hold
+// each symbol's code shifted past its extra bits.
+//
+// With Optimize on it codes the same coefficients with Huffman tables built for the image, as libjpeg's
+// jpeg_gen_optimal_table does (Huffman's algorithm, then the JPEG spec's K.2 procedure to limit codes to 16 bits):
+// the decoded pixels are identical and the file is smaller, typically by 5-10% for photos. The frame is transformed
+// once; its symbols are kept as compact tokens (one uint32 per non-zero coefficient, run of zeros or end of block)
+// and counted, and the tables are built from the counts before the tokens are written.
+//
+// The output is SOI, a JFIF APP0, DQT, SOF0, DHT, one interleaved SOS and EOI: no EXIF, ICC profile or comment,
+// because the pipeline's derivatives must carry no metadata.
+package jpegenc

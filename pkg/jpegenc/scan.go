@@ -1,0 +1,138 @@
+package jpegenc
+
+import "math/bits"
+
+// A plane is one component's samples: w x h of them, row y starting at pix[off+y*stride].
+type plane struct {
+	pix       []byte
+	off       int
+	stride    int
+	w, h      int
+	hs, vs    int // sampling factors in the frame: blocks per MCU across and down
+	table     int // the DC table of the component; its AC table is the next one
+	quantizer *quantizer
+}
+
+// load copies the 8x8 block whose top-left sample is (x0, y0) into b. A block that crosses the plane's right or
+// bottom edge repeats the last column and row, as libjpeg and image/jpeg pad: a flat extension costs the fewest
+// bits and leaves the visible samples' reconstruction unaffected by what is beyond them.
+func (p *plane) load(b *[64]int32, x0, y0 int) {
+	if x0+8 <= p.w && y0+8 <= p.h {
+		o := p.off + y0*p.stride + x0
+		for y := range 8 {
+			r := (*[8]byte)(p.pix[o : o+8])
+			d := (*[8]int32)(b[8*y : 8*y+8])
+			d[0], d[1], d[2], d[3] = int32(r[0]), int32(r[1]), int32(r[2]), int32(r[3])
+			d[4], d[5], d[6], d[7] = int32(r[4]), int32(r[5]), int32(r[6]), int32(r[7])
+			o += p.stride
+		}
+		return
+	}
+	for y := range 8 {
+		row := p.pix[p.off+min(y0+y, p.h-1)*p.stride:]
+		for x := range 8 {
+			b[8*y+x] = int32(row[min(x0+x, p.w-1)])
+		}
+	}
+}
+
+// A token is one Huffman-coded symbol of the scan with its extra bits: table<<24 | symbol<<16 | extra bits. The
+// scan is tokenised first and written second, so that Optimize can count symbols without transforming twice, and
+// so that writing is a tight loop over a flat slice. Extra bits are at most 11 (a DC difference), so 16 hold them.
+type token = uint32
+
+// scan tokenises the frame of planes (interleaved in MCUs when there are several) and hands the tokens to emit,
+// an MCU row at a time, or all at once at the end when whole is set.
+type scan struct {
+	planes []plane
+	mcuW   int // MCUs across
+	mcuH   int // MCUs down
+}
+
+// newScan lays out the MCUs. With one component the MCU is one block (the spec's non-interleaved order),
+// otherwise it is hs x vs blocks of each plane, the largest sampling factors covering 8*hs x 8*vs pixels.
+func newScan(planes []plane, width, height int) scan {
+	hmax, vmax := 1, 1
+	if len(planes) > 1 {
+		for _, p := range planes {
+			hmax, vmax = max(hmax, p.hs), max(vmax, p.vs)
+		}
+	} else {
+		planes[0].hs, planes[0].vs = 1, 1
+	}
+	return scan{
+		planes: planes,
+		mcuW:   (width + 8*hmax - 1) / (8 * hmax),
+		mcuH:   (height + 8*vmax - 1) / (8 * vmax),
+	}
+}
+
+// run tokenises the scan. emit receives the tokens of each MCU row (the slice is reused afterwards) unless whole
+// is set, in which case run returns every token of the frame and emit is not called.
+func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
+	var b [64]int32
+	var zz [64]int32
+	var prev [4]int32
+	for my := range s.mcuH {
+		for mx := range s.mcuW {
+			for c := range s.planes {
+				p := &s.planes[c]
+				for v := range p.vs {
+					for h := range p.hs {
+						p.load(&b, 8*(mx*p.hs+h), 8*(my*p.vs+v))
+						fdct(&b)
+						mask := p.quantizer.quantize(&zz, &b)
+						toks = appendBlock(toks, &zz, mask, prev[c], uint32(p.table))
+						prev[c] = zz[0]
+					}
+				}
+			}
+		}
+		if !whole {
+			emit(toks)
+			toks = toks[:0]
+		}
+	}
+	return toks
+}
+
+// appendBlock appends the tokens of one quantised block: the DC difference from the previous block of the same
+// component, then each non-zero AC coefficient with the run of zeros before it (ZRL, symbol 0xF0, for each 16
+// zeros of a longer run), then EOB (symbol 0x00) unless the last coefficient is non-zero.
+func appendBlock(toks []token, zz *[64]int32, mask uint64, prev int32, dc uint32) []token {
+	toks = append(toks, amplitude(dc<<8, zz[0]-prev))
+	ac := (dc + 1) << 8
+	last := 0
+	for mask != 0 {
+		k := bits.TrailingZeros64(mask)
+		run := k - last - 1
+		for run >= 16 {
+			toks = append(toks, (ac|0xf0)<<16)
+			run -= 16
+		}
+		toks = append(toks, amplitude(ac|uint32(run)<<4, zz[k&63]))
+		last = k
+		mask &= mask - 1
+	}
+	if last != 63 {
+		toks = append(toks, ac<<16)
+	}
+	return toks
+}
+
+// amplitude makes the token for symbol base|size(v) with v's extra bits: v itself when positive, v-1 (the ones'
+// complement of |v|) when negative, in size(v) bits.
+func amplitude(base uint32, v int32) token {
+	s := v >> 31
+	a := uint32((v ^ s) - s)
+	n := uint32(bits.Len32(a))
+	return (base|n)<<16 | (uint32(v+s) & (1<<n - 1))
+}
+
+// write emits toks with the codes of ct.
+func write(w *bitWriter, ct *codeTable, toks []token) {
+	for _, t := range toks {
+		e := ct[t>>16&(nTables*256-1)]
+		w.put(uint64(e&(1<<codeBits-1)|t&0xffff), int(e>>codeBits))
+	}
+}
