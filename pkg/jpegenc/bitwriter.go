@@ -24,15 +24,13 @@ func (w *bitWriter) put(code uint64, n int) {
 	// acc fills up: top it up with code's leading bits, write it, and keep code whole as the new accumulator, whose
 	// bits above the -free pending ones will be shifted out before they can be written.
 	over := -w.free
-	w.acc = w.acc<<(n-over) | code>>over
-	w.word()
+	w.word(w.acc<<(n-over) | code>>over)
 	w.acc = code
 	w.free += 64
 }
 
-// word writes the full accumulator.
-func (w *bitWriter) word() {
-	a := w.acc
+// word writes a full accumulator.
+func (w *bitWriter) word(a uint64) {
 	// A byte of a is 0xFF exactly when the same byte of ^a is zero: the classic has-zero-byte test on ^a.
 	if t := ^a; (t-0x0101010101010101)&^t&0x8080808080808080 == 0 {
 		w.buf = binary.BigEndian.AppendUint64(w.buf, a)

@@ -36,17 +36,26 @@ func dctBox(x0, x1, kcos, ksin int32) (y0, y1 int32) {
 	return y0, y1
 }
 
-// fdct transforms the block of samples b in place.
-func fdct(b *[64]int32) {
-	fdctCols(b)
+// fdct transforms the 8x8 samples at src[off:], rows stride apart, into b.
+func fdct(b *[64]int32, src []byte, off, stride int) {
+	fdctCols(b, src, off, stride)
 	fdctRows(b)
 }
 
-// fdctCols is the 1-D DCT of each column: UQ8.0 in, Q10.18 out.
-func fdctCols(b *[64]int32) {
+// fdctCols is the 1-D DCT of each column: UQ8.0 in, Q10.18 out. It reads the samples straight from the plane,
+// each row once as an 8-byte array so that the column loop needs no bounds checks.
+func fdctCols(b *[64]int32, src []byte, off, stride int) {
+	r0 := (*[8]byte)(src[off : off+8])
+	r1 := (*[8]byte)(src[off+stride : off+stride+8])
+	r2 := (*[8]byte)(src[off+2*stride : off+2*stride+8])
+	r3 := (*[8]byte)(src[off+3*stride : off+3*stride+8])
+	r4 := (*[8]byte)(src[off+4*stride : off+4*stride+8])
+	r5 := (*[8]byte)(src[off+5*stride : off+5*stride+8])
+	r6 := (*[8]byte)(src[off+6*stride : off+6*stride+8])
+	r7 := (*[8]byte)(src[off+7*stride : off+7*stride+8])
 	for i := range 8 {
-		x0, x1, x2, x3 := b[0*8+i], b[1*8+i], b[2*8+i], b[3*8+i]
-		x4, x5, x6, x7 := b[4*8+i], b[5*8+i], b[6*8+i], b[7*8+i]
+		x0, x1, x2, x3 := int32(r0[i]), int32(r1[i]), int32(r2[i]), int32(r3[i])
+		x4, x5, x6, x7 := int32(r4[i]), int32(r5[i]), int32(r6[i]), int32(r7[i])
 
 		x0, x7 = x0+x7, x0-x7
 		x1, x6 = x1+x6, x1-x6

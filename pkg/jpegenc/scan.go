@@ -13,27 +13,22 @@ type plane struct {
 	quantizer *quantizer
 }
 
-// load copies the 8x8 block whose top-left sample is (x0, y0) into b. A block that crosses the plane's right or
-// bottom edge repeats the last column and row, as libjpeg and image/jpeg pad: a flat extension costs the fewest
-// bits and leaves the visible samples' reconstruction unaffected by what is beyond them.
-func (p *plane) load(b *[64]int32, x0, y0 int) {
+// fdct transforms the 8x8 block whose top-left sample is (x0, y0) into b. A block that crosses the plane's right or
+// bottom edge repeats the last column and row, as libjpeg and image/jpeg pad: a flat extension costs few bits and
+// leaves the visible samples' reconstruction least disturbed.
+func (p *plane) fdct(b *[64]int32, x0, y0 int) {
 	if x0+8 <= p.w && y0+8 <= p.h {
-		o := p.off + y0*p.stride + x0
-		for y := range 8 {
-			r := (*[8]byte)(p.pix[o : o+8])
-			d := (*[8]int32)(b[8*y : 8*y+8])
-			d[0], d[1], d[2], d[3] = int32(r[0]), int32(r[1]), int32(r[2]), int32(r[3])
-			d[4], d[5], d[6], d[7] = int32(r[4]), int32(r[5]), int32(r[6]), int32(r[7])
-			o += p.stride
-		}
+		fdct(b, p.pix, p.off+y0*p.stride+x0, p.stride)
 		return
 	}
+	var e [64]byte
 	for y := range 8 {
 		row := p.pix[p.off+min(y0+y, p.h-1)*p.stride:]
 		for x := range 8 {
-			b[8*y+x] = int32(row[min(x0+x, p.w-1)])
+			e[8*y+x] = row[min(x0+x, p.w-1)]
 		}
 	}
+	fdct(b, e[:], 0, 8)
 }
 
 // A token is one Huffman-coded symbol of the scan with its extra bits: table<<24 | symbol<<16 | extra bits. The
@@ -71,7 +66,6 @@ func newScan(planes []plane, width, height int) scan {
 // is set, in which case run returns every token of the frame and emit is not called.
 func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
 	var b [64]int32
-	var zz [64]int32
 	var prev [4]int32
 	for my := range s.mcuH {
 		for mx := range s.mcuW {
@@ -79,11 +73,8 @@ func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
 				p := &s.planes[c]
 				for v := range p.vs {
 					for h := range p.hs {
-						p.load(&b, 8*(mx*p.hs+h), 8*(my*p.vs+v))
-						fdct(&b)
-						mask := p.quantizer.quantize(&zz, &b)
-						toks = appendBlock(toks, &zz, mask, prev[c], uint32(p.table))
-						prev[c] = zz[0]
+						p.fdct(&b, 8*(mx*p.hs+h), 8*(my*p.vs+v))
+						toks, prev[c] = appendBlock(toks, &b, p.quantizer, prev[c], uint32(p.table))
 					}
 				}
 			}
@@ -96,28 +87,35 @@ func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
 	return toks
 }
 
-// appendBlock appends the tokens of one quantised block: the DC difference from the previous block of the same
-// component, then each non-zero AC coefficient with the run of zeros before it (ZRL, symbol 0xF0, for each 16
-// zeros of a longer run), then EOB (symbol 0x00) unless the last coefficient is non-zero.
-func appendBlock(toks []token, zz *[64]int32, mask uint64, prev int32, dc uint32) []token {
-	toks = append(toks, amplitude(dc<<8, zz[0]-prev))
+// appendBlock quantises the FDCT output b and appends its tokens: the DC difference from the previous block of
+// the same component, then each non-zero AC coefficient with the run of zeros before it (ZRL, symbol 0xF0, for each
+// 16 zeros of a longer run), then EOB (symbol 0x00) unless the last coefficient is non-zero. It returns the block's
+// quantised DC.
+func appendBlock(toks []token, b *[64]int32, q *quantizer, prev int32, dc uint32) ([]token, int32) {
+	d := q.dc(b)
+	toks = append(toks, amplitude(dc<<8, d-prev))
 	ac := (dc + 1) << 8
 	last := 0
-	for mask != 0 {
-		k := bits.TrailingZeros64(mask)
+	for m := q.mask(b); m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
 		run := k - last - 1
 		for run >= 16 {
 			toks = append(toks, (ac|0xf0)<<16)
 			run -= 16
 		}
-		toks = append(toks, amplitude(ac|uint32(run)<<4, zz[k&63]))
 		last = k
-		mask &= mask - 1
+		// The level is not zero (mask said so): its size is at least 1, and a negative coefficient's extra bits
+		// are the ones' complement of the level.
+		v := b[unzig[k&63]]
+		l := q.level(v, k)
+		n := uint32(bits.Len32(l))
+		extra := (l ^ uint32(v>>31)) & (1<<n - 1)
+		toks = append(toks, (ac|uint32(run)<<4|n)<<16|extra)
 	}
 	if last != 63 {
 		toks = append(toks, ac<<16)
 	}
-	return toks
+	return toks, d
 }
 
 // amplitude makes the token for symbol base|size(v) with v's extra bits: v itself when positive, v-1 (the ones'
@@ -129,10 +127,22 @@ func amplitude(base uint32, v int32) token {
 	return (base|n)<<16 | (uint32(v+s) & (1<<n - 1))
 }
 
-// write emits toks with the codes of ct.
+// write emits toks with the codes of ct. It is the bit writer's put, written out with the accumulator in locals, as
+// this loop runs once per symbol of the file.
 func write(w *bitWriter, ct *codeTable, toks []token) {
+	acc, free := w.acc, w.free
 	for _, t := range toks {
 		e := ct[t>>16&(nTables*256-1)]
-		w.put(uint64(e&(1<<codeBits-1)|t&0xffff), int(e>>codeBits))
+		n := int(e >> codeBits)
+		code := uint64(e&(1<<codeBits-1) | t&0xffff)
+		if free -= n; free >= 0 {
+			acc = acc<<n | code
+			continue
+		}
+		over := -free
+		w.word(acc<<(n-over) | code>>over)
+		acc = code
+		free += 64
 	}
+	w.acc, w.free = acc, free
 }
