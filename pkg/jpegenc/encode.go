@@ -113,10 +113,7 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 			freq[t>>24&(nTables-1)][t>>16&0xff]++
 		}
 		for i := range nt {
-			sp, err := optimalSpec(&freq[i])
-			if err != nil {
-				return err
-			}
+			sp := optimalSpec(&freq[i])
 			specs[i] = &sp
 		}
 	} else {

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -39,10 +40,7 @@ func TestOptimalSpec(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var f [256]int64
 			fill(&f)
-			s, err := optimalSpec(&f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := optimalSpec(&f)
 			lengths := checkSpec(t, &s)
 			used := 0
 			for sym, n := range f {
@@ -167,6 +165,126 @@ func TestStandardCodes(t *testing.T) {
 		got := fmt.Sprintf("%0*b", l, (e&(1<<codeBits-1))>>extra)
 		if got != c.code {
 			t.Errorf("table %d symbol %#x: code %s, want %s", c.table, c.sym, got, c.code)
+		}
+	}
+}
+
+// referenceSpec is libjpeg's jpeg_gen_optimal_table as written there, scanning all 257 counts for the two least:
+// optimalSpec must build the same tables with its heap.
+func referenceSpec(freq *[256]int64) (spec, bool) {
+	var f [257]int64
+	copy(f[:], freq[:])
+	f[256] = 1
+	var codeSize, others [257]int
+	for i := range others {
+		others[i] = -1
+	}
+	for {
+		c1, c2 := -1, -1
+		v := int64(1<<63 - 1)
+		for i, x := range f {
+			if x != 0 && x <= v {
+				v, c1 = x, i
+			}
+		}
+		v = 1<<63 - 1
+		for i, x := range f {
+			if x != 0 && x <= v && i != c1 {
+				v, c2 = x, i
+			}
+		}
+		if c2 < 0 {
+			break
+		}
+		f[c1] += f[c2]
+		f[c2] = 0
+		codeSize[c1]++
+		for others[c1] >= 0 {
+			c1 = others[c1]
+			codeSize[c1]++
+		}
+		others[c1] = c2
+		codeSize[c2]++
+		for others[c2] >= 0 {
+			c2 = others[c2]
+			codeSize[c2]++
+		}
+	}
+	var bits [33]int
+	for _, n := range codeSize {
+		if n > 32 {
+			return spec{}, false // libjpeg: "Huffman code size table overflow"
+		}
+		if n > 0 {
+			bits[n]++
+		}
+	}
+	for i := 32; i > 16; i-- {
+		for bits[i] > 0 {
+			j := i - 2
+			for bits[j] == 0 {
+				j--
+			}
+			bits[i] -= 2
+			bits[i-1]++
+			bits[j+1] += 2
+			bits[j]--
+		}
+	}
+	i := 16
+	for bits[i] == 0 {
+		i--
+	}
+	bits[i]--
+	var s spec
+	for l := 1; l <= 16; l++ {
+		s.count[l-1] = byte(bits[l])
+	}
+	for l := 1; l <= 32; l++ {
+		for sym := range 256 {
+			if codeSize[sym] == l {
+				s.value = append(s.value, byte(sym))
+			}
+		}
+	}
+	return s, true
+}
+
+func TestOptimalSpecIsLibjpegs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	overflows := 0
+	defer func() {
+		if overflows == 0 {
+			t.Errorf("no case overflowed 32 bits: the fallback went untested")
+		}
+	}()
+	for i := range 3000 {
+		var f [256]int64
+		n := 1 + rng.IntN(256)
+		for range n {
+			// Small counts make many ties; a skewed spread makes deep trees that K.2 must limit.
+			if i%2 == 0 {
+				f[rng.IntN(256)] += 1 + rng.Int64N(4)
+			} else {
+				f[rng.IntN(256)] += 1 << rng.IntN(40)
+			}
+		}
+		got := optimalSpec(&f)
+		want, ok := referenceSpec(&f)
+		if !ok {
+			// Too deep for libjpeg: ours halves the counts until it fits, and must still make a valid table for
+			// every used symbol.
+			overflows++
+			lengths := checkSpec(t, &got)
+			for sym, n := range f {
+				if (n > 0) != (lengths[sym] > 0) {
+					t.Fatalf("symbol %#x: count %d, code length %d", sym, n, lengths[sym])
+				}
+			}
+			continue
+		}
+		if got.count != want.count || !slices.Equal(got.value, want.value) {
+			t.Fatalf("counts %v:\n got %v %v\nwant %v %v", f, got.count, got.value, want.count, want.value)
 		}
 	}
 }
