@@ -20,8 +20,9 @@ type Options struct {
 	// Quality is 1-100 on the libjpeg and image/jpeg scale: the same quantisation tables as image/jpeg at the same
 	// number. Values outside are clamped, as image/jpeg clamps them (0 means 1, not a default).
 	Quality int
-	// Optimize builds Huffman tables for the image instead of using the spec's example tables: the same pixels
-	// in a smaller file, for the cost of keeping the frame's symbols and counting them.
+	// Optimize builds Huffman tables for the image instead of using the spec's example tables, and codes the
+	// padding blocks that lie wholly outside the image in two symbols, as libjpeg does: the same pixels in a
+	// smaller file, for the cost of keeping the frame's symbols and counting them.
 	Optimize bool
 }
 
@@ -94,6 +95,7 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 		nq = class + 1
 	}
 	s := newScan(planes, width, height)
+	s.dummy = o.Optimize
 	// A photo at quality 82 takes about 0.35 bits a pixel; start at twice that and let append grow the rest.
 	buf := make([]byte, 0, 1024+width*height/10)
 	buf = appendHeaders(buf, planes, width, height, tables[:nq])

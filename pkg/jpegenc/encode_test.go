@@ -271,3 +271,48 @@ func TestNoise(t *testing.T) {
 		t.Errorf("flat frame decodes to %v", d.GrayAt(39, 39))
 	}
 }
+
+// With Optimize, a block wholly outside its plane is two symbols, DC difference 0 and EOB, as libjpeg codes it;
+// without, it is image/jpeg's repeated edge pixels.
+func TestDummyBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	m := noise(image.Rect(0, 0, 16, 8), image.YCbCrSubsampleRatio420, rng) // luma blocks 2 and 3 are below the frame
+	for _, dummy := range []bool{false, true} {
+		planes, err := ycbcrPlanes(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables := scaledQuant(90)
+		for i := range planes {
+			planes[i].table = 2 * min(i, 1)
+			planes[i].quantizer = newQuantizer(&tables[min(i, 1)])
+		}
+		s := newScan(planes, 16, 8)
+		s.dummy = dummy
+		toks := s.run(true, nil, nil)
+		// Split the tokens into blocks: a DC token, then AC tokens up to EOB or the 63rd coefficient.
+		var blocks [][]token
+		for i := 0; i < len(toks); {
+			start, k := i, 0
+			i++
+			for k < 63 && i < len(toks) {
+				sym := toks[i] >> 16 & 0xff
+				i++
+				if sym == 0 {
+					break
+				}
+				k += int(sym>>4) + 1
+			}
+			blocks = append(blocks, toks[start:i])
+		}
+		if len(blocks) != 6 {
+			t.Fatalf("%d blocks, want 6", len(blocks))
+		}
+		for b := 2; b <= 3; b++ {
+			isDummy := len(blocks[b]) == 2 && blocks[b][0] == tableLumaDC<<24 && blocks[b][1] == tableLumaAC<<24
+			if isDummy != dummy {
+				t.Errorf("dummy=%v: block %d is %x", dummy, b, blocks[b])
+			}
+		}
+	}
+}

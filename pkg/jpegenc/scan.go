@@ -42,6 +42,10 @@ type scan struct {
 	planes []plane
 	mcuW   int // MCUs across
 	mcuH   int // MCUs down
+	// dummy codes the blocks of an MCU that lie wholly outside their plane (the bottom luma blocks of a 4:2:0 frame
+	// 1-8 rows past a multiple of 16, for one) as libjpeg does: DC equal to the previous block's, no AC, two
+	// symbols. image/jpeg codes them as the edge pixels repeated, which costs bits for pixels no decoder shows.
+	dummy bool
 }
 
 // newScan lays out the MCUs. With one component the MCU is one block (the spec's non-interleaved order),
@@ -73,7 +77,13 @@ func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
 				p := &s.planes[c]
 				for v := range p.vs {
 					for h := range p.hs {
-						p.fdct(&b, 8*(mx*p.hs+h), 8*(my*p.vs+v))
+						x, y := 8*(mx*p.hs+h), 8*(my*p.vs+v)
+						if s.dummy && (x >= p.w || y >= p.h) {
+							dc := uint32(p.table)
+							toks = append(toks, dc<<24, (dc+1)<<24) // DC difference 0, EOB
+							continue
+						}
+						p.fdct(&b, x, y)
 						toks, prev[c] = appendBlock(toks, &b, p.quantizer, prev[c], uint32(p.table))
 					}
 				}
