@@ -9,8 +9,9 @@ package jpegenc
 
 // It is Loeffler, Ligtenberg and Moschytz's 11-multiply 1-D DCT ("Practical fast 1-D DCT algorithms with 11
 // multiplications", ICASSP 1989) on the columns and then the rows, in fixed point. Inputs are samples 0..255; the
-// level shift by 128 is folded into the DC term. Outputs are 8x the orthonormal 2-D DCT (Q13.0), the scaling
-// libjpeg's islow FDCT also has, which is why the quantiser divides by 8*q.
+// level shift by 128 is folded into the DC term. Outputs are 8x the orthonormal 2-D DCT, the scaling libjpeg's islow
+// FDCT also has, which is why the quantiser divides by 8*q; they are left with 18 fractional bits, which the
+// quantiser rounds off exactly as image/jpeg's last step does.
 
 // The constants are the standard library's 60-bit fixed-point values, rounded to the bits each stage uses by c.
 const (
@@ -90,7 +91,7 @@ func fdctCols(b *[64]int32, src []byte, off, stride int) {
 	}
 }
 
-// fdctRows is the 1-D DCT of each row: Q10.18 in, Q13.0 out.
+// fdctRows is the 1-D DCT of each row: Q10.18 in, Q13.18 out.
 func fdctRows(b *[64]int32) {
 	for i := range 8 {
 		x := (*[8]int32)(b[8*i : 8*i+8])
@@ -115,13 +116,8 @@ func fdctRows(b *[64]int32) {
 		x6 = (x6 >> 14) * c(sqrt2, 14)
 		x7, x4 = x7+x4, x7-x4
 
-		x[0] = (x0 + 1<<17) >> 18
-		x[1] = (x7 + 1<<17) >> 18
-		x[2] = (x2 + 1<<17) >> 18
-		x[3] = (x5 + 1<<17) >> 18
-		x[4] = (x1 + 1<<17) >> 18
-		x[5] = (x6 + 1<<17) >> 18
-		x[6] = (x3 + 1<<17) >> 18
-		x[7] = (x4 + 1<<17) >> 18
+		// image/jpeg rounds to Q13.0 here, (x + 1<<17) >> 18; the quantiser does that instead (unround), and only
+		// for the one coefficient in ten that is not zero, as its zero test works on the Q13.18 value directly.
+		x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7] = x0, x7, x2, x5, x1, x6, x3, x4
 	}
 }

@@ -14,27 +14,34 @@ func div(a, b int32) int32 {
 	return -((-a + (b >> 1)) / b)
 }
 
-// The reciprocal and the zero test equal division for every table entry baseline allows and every int16 value,
-// which covers the FDCT's outputs (within +-8192) with room to spare.
+// The rounding, the reciprocal and the zero test equal image/jpeg's rounding and division for every table entry
+// baseline allows and every int16 coefficient, which covers the FDCT's outputs (within +-8192) with room to spare:
+// for each, the least and the greatest Q13.18 value that rounds to it and one between.
 func TestLevelMatchesDivision(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
 	for q := 1; q <= 255; q++ {
 		var tbl [64]byte
 		for i := range tbl {
 			tbl[i] = byte(q)
 		}
 		qz := newQuantizer(&tbl)
-		for v := int32(-1 << 15); v < 1<<15; v++ {
+		for v := int32(-1 << 13); v < 1<<13; v++ {
 			want := div(v, 8*int32(q))
-			got := int32(qz.level(v, 5))
-			if want < 0 {
-				got = -got
-			}
-			if got != want {
-				t.Fatalf("q=%d v=%d: level %d, division %d", q, v, got, want)
-			}
-			nonzero := qz.lim[5]-uint64(uint32(v+qz.bias[5])) >= 1<<63
-			if nonzero != (want != 0) {
-				t.Fatalf("q=%d v=%d: zero test says non-zero=%v, division gives %d", q, v, nonzero, want)
+			for _, x := range []int32{v<<18 - 1<<17, v<<18 + 1<<17 - 1, v<<18 - 1<<17 + rng.Int32N(1<<18)} {
+				if unround(x) != v {
+					t.Fatalf("x=%d rounds to %d, want %d", x, unround(x), v)
+				}
+				got := int32(qz.level(x, 5))
+				if want < 0 {
+					got = -got
+				}
+				if got != want {
+					t.Fatalf("q=%d x=%d (v=%d): level %d, division %d", q, x, v, got, want)
+				}
+				nonzero := qz.lim[5]-uint64(uint32(x)+qz.bias[5]) >= 1<<63
+				if nonzero != (want != 0) {
+					t.Fatalf("q=%d x=%d (v=%d): zero test says non-zero=%v, division gives %d", q, x, v, nonzero, want)
+				}
 			}
 		}
 	}
@@ -47,10 +54,12 @@ func TestMask(t *testing.T) {
 		tables := scaledQuant(1 + rng.IntN(100))
 		qz := newQuantizer(&tables[i%2])
 		var b [64]int32
-		spread := int32(1) << rng.IntN(14)
+		// Any int32 (the FDCT's Q13.18 outputs span almost all of them), mostly small: shifted right by a random
+		// amount, so that values near the thresholds of every table entry occur.
+		shift := 1 + rng.IntN(14)
 		for j := range b {
 			if rng.IntN(3) == 0 {
-				b[j] = rng.Int32N(2*spread+1) - spread
+				b[j] = int32(rng.Uint32()) >> shift
 			}
 		}
 		var want uint64
