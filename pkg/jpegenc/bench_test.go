@@ -1,4 +1,4 @@
-package jpegenc_test
+package jpegenc
 
 import (
 	"bytes"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/imgpipe/imgpipe/pkg/jpegenc"
 )
 
 // The benchmarks encode 4:2:0 frames made from a real photo, because synthetic pixels mislead an entropy coder: the
@@ -120,10 +119,10 @@ func BenchmarkEncode(b *testing.B) {
 	}{
 		{"stdlib", func(w *bytes.Buffer, m *image.YCbCr) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 82}) }},
 		{"plain", func(w *bytes.Buffer, m *image.YCbCr) error {
-			return jpegenc.EncodeYCbCr(w, m, jpegenc.Options{Quality: 82})
+			return EncodeYCbCr(w, m, Options{Quality: 82})
 		}},
 		{"optimize", func(w *bytes.Buffer, m *image.YCbCr) error {
-			return jpegenc.EncodeYCbCr(w, m, jpegenc.Options{Quality: 82, Optimize: true})
+			return EncodeYCbCr(w, m, Options{Quality: 82, Optimize: true})
 		}},
 	}
 	for i, m := range fs {
@@ -139,5 +138,47 @@ func BenchmarkEncode(b *testing.B) {
 				b.ReportMetric(float64(buf.Len()), "bytes")
 			})
 		}
+	}
+}
+
+// BenchmarkEncodeAll is the pipeline's encode stage: the three frames encoded side by side, as imageproc's
+// encodeAll does, with image/jpeg, with this package tokenising each frame in one part, and with this package
+// splitting the largest frame across the Ps (workers). Run it on two cores to see the split pay:
+//
+//	GOMAXPROCS=2 taskset -c 0,1 go test -run '^$' -bench EncodeAll -count 10 ./pkg/jpegenc/
+func BenchmarkEncodeAll(b *testing.B) {
+	fs := benchFrames(b)
+	serial := func(int, int) int { return 1 }
+	defer func(w func(int, int) int) { workers = w }(workers)
+	auto := workers
+	for _, c := range []struct {
+		name string
+		w    func(int, int) int
+		enc  func(*bytes.Buffer, *image.YCbCr) error
+	}{
+		{"stdlib", serial, func(w *bytes.Buffer, m *image.YCbCr) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 82}) }},
+		{"optimize/one-part", serial, func(w *bytes.Buffer, m *image.YCbCr) error {
+			return EncodeYCbCr(w, m, Options{Quality: 82, Optimize: true})
+		}},
+		{"optimize/parts", auto, func(w *bytes.Buffer, m *image.YCbCr) error {
+			return EncodeYCbCr(w, m, Options{Quality: 82, Optimize: true})
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			workers = c.w
+			bufs := make([]bytes.Buffer, len(fs))
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for i, m := range fs {
+					wg.Go(func() {
+						bufs[i].Reset()
+						if err := c.enc(&bufs[i], m); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+			}
+		})
 	}
 }

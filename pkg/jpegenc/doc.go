@@ -14,6 +14,11 @@
 // once; its symbols are kept as compact tokens (one uint32 per non-zero coefficient, run of zeros or end of block)
 // and counted, and the tables are built from the counts before the tokens are written.
 //
+// A frame of more than a few thousand blocks is tokenised in parts on as many goroutines as GOMAXPROCS allows, each
+// part's first DC difference recoded once its predecessor is done, so the file is the same for any number of parts;
+// only the writing of the bits is serial. On a 2-vCPU function this lets the largest output of a job use the vCPU
+// that the smaller ones leave idle.
+//
 // The output is SOI, a JFIF APP0, DQT, SOF0, DHT, one interleaved SOS and EOI: no EXIF, ICC profile or comment,
 // because the pipeline's derivatives must carry no metadata.
 package jpegenc

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"io"
+	"runtime"
 )
 
 // Errors for frames the encoder cannot write.
@@ -81,8 +82,9 @@ func checkSize(b image.Rectangle) error {
 	return nil
 }
 
-// encode writes the file for planes (luma first) of a width x height frame. The whole file is built in memory and
-// written with one Write: the pipeline wants the bytes anyway, and it spares a buffered writer's copies.
+// encode writes the file for planes (luma first) of a width x height frame, tokenising in as many parts,
+// concurrently, as workers says. The whole file is built in memory and written with one Write: the pipeline wants
+// the bytes anyway, and it spares a buffered writer's copies.
 func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 	q := clampQuality(o.Quality)
 	tables := scaledQuant(q)
@@ -96,23 +98,29 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 	}
 	s := newScan(planes, width, height)
 	s.dummy = o.Optimize
+	blocks := 0
+	for _, p := range planes {
+		blocks += s.mcuW * s.mcuH * p.hs * p.vs
+	}
+	n := workers(blocks, s.mcuH)
 	// A photo at quality 82 takes about 0.35 bits a pixel; start at twice that and let append grow the rest.
 	buf := make([]byte, 0, 1024+width*height/10)
 	buf = appendHeaders(buf, planes, width, height, tables[:nq])
 
 	var specs [nTables]*spec
 	var ct codeTable
-	var toks []token
 	nt := 2 * nq // the DC and AC table of each class in use
+	var parts []part
+	if o.Optimize || n > 1 {
+		// About six tokens a block at quality 82.
+		parts = s.parts(n, 8*blocks/n)
+	}
 	if o.Optimize {
-		blocks := 0
-		for _, p := range planes {
-			blocks += s.mcuW * s.mcuH * p.hs * p.vs
-		}
-		toks = s.run(true, make([]token, 0, 8*blocks), nil)
 		var freq [nTables][256]int64
-		for _, t := range toks {
-			freq[t>>24&(nTables-1)][t>>16&0xff]++
+		for _, p := range parts {
+			for _, t := range p.toks {
+				freq[t>>24&(nTables-1)][t>>16&0xff]++
+			}
 		}
 		for i := range nt {
 			sp := optimalSpec(&freq[i])
@@ -129,13 +137,28 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 	buf = appendDHT(buf, specs[:nt])
 	buf = appendSOS(buf, len(planes))
 	bw := newBitWriter(buf)
-	if o.Optimize {
-		write(&bw, &ct, toks)
+	if parts != nil {
+		for _, p := range parts {
+			write(&bw, &ct, p.toks)
+		}
 	} else {
-		s.run(false, make([]token, 0, 80*s.mcuW*len(planes)*4), func(t []token) { write(&bw, &ct, t) })
+		// One pass, one MCU row of tokens at a time.
+		p := part{toks: make([]token, 0, 80*s.mcuW*len(planes)*4)}
+		s.rows(&p, 0, s.mcuH, func(t []token) { write(&bw, &ct, t) })
 	}
 	buf = bw.flush()
 	buf = append(buf, 0xff, 0xd9) // EOI
 	_, err := w.Write(buf)
 	return err
+}
+
+// blocksPerWorker is the least work worth a goroutine of its own: about a millisecond of tokenising.
+const blocksPerWorker = 4096
+
+// workers is how many parts to tokenise a frame of blocks in mcuRows MCU rows in: one per P the runtime has, as
+// long as each gets blocksPerWorker blocks and an MCU row. On a 2-vCPU function the pipeline encodes its outputs
+// side by side, and the largest takes most of the time; splitting it lets the other vCPU share it once the small
+// ones are done. Writing the bits stays serial, as each code starts where the last one ended.
+var workers = func(blocks, mcuRows int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), blocks/blocksPerWorker, mcuRows))
 }

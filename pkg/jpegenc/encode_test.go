@@ -289,7 +289,7 @@ func TestDummyBlocks(t *testing.T) {
 		}
 		s := newScan(planes, 16, 8)
 		s.dummy = dummy
-		toks := s.run(true, nil, nil)
+		toks := s.parts(1, 0)[0].toks
 		// Split the tokens into blocks: a DC token, then AC tokens up to EOB or the 63rd coefficient.
 		var blocks [][]token
 		for i := 0; i < len(toks); {
@@ -312,6 +312,30 @@ func TestDummyBlocks(t *testing.T) {
 			isDummy := len(blocks[b]) == 2 && blocks[b][0] == tableLumaDC<<24 && blocks[b][1] == tableLumaAC<<24
 			if isDummy != dummy {
 				t.Errorf("dummy=%v: block %d is %x", dummy, b, blocks[b])
+			}
+		}
+	}
+}
+
+// Tokenising in parts, concurrently, gives the same file as one pass, whatever the number of parts: the DC
+// predictions across the seams are recoded. Sizes where parts get a single MCU row, or unequal ones, included.
+func TestPartsSameFile(t *testing.T) {
+	defer func(w func(int, int) int) { workers = w }(workers)
+	frames := map[string]image.Image{
+		"420":  photo(image.Rect(0, 0, 333, 211), image.YCbCrSubsampleRatio420, 4),
+		"444":  photo(image.Rect(2, 2, 90, 47), image.YCbCrSubsampleRatio444, 5),
+		"410":  photo(image.Rect(0, 0, 77, 30), image.YCbCrSubsampleRatio410, 6),
+		"gray": greyPhoto(image.Rect(0, 0, 45, 61), 7),
+	}
+	for name, m := range frames {
+		for _, opt := range []bool{false, true} {
+			workers = func(int, int) int { return 1 }
+			want := encodeT(t, m, Options{Quality: 75, Optimize: opt})
+			for n := 2; n <= 9; n++ {
+				workers = func(_, rows int) int { return min(n, rows) }
+				if got := encodeT(t, m, Options{Quality: 75, Optimize: opt}); !bytes.Equal(got, want) {
+					t.Errorf("%s optimize=%v: %d parts give a different file (%d vs %d bytes)", name, opt, n, len(got), len(want))
+				}
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package jpegenc
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // A plane is one component's samples: w x h of them, row y starting at pix[off+y*stride].
 type plane struct {
@@ -66,35 +69,84 @@ func newScan(planes []plane, width, height int) scan {
 	}
 }
 
-// run tokenises the scan. emit receives the tokens of each MCU row (the slice is reused afterwards) unless whole
-// is set, in which case run returns every token of the frame and emit is not called.
-func (s *scan) run(whole bool, toks []token, emit func([]token)) []token {
+// A part is the tokens of a run of MCU rows, tokenised without the rows before it: the first DC of each
+// component is coded as if predicted from zero, and first and firstDC say where and what it is, so that it can be
+// recoded once the previous part's last DC values are known.
+type part struct {
+	toks    []token
+	first   [3]int   // index in toks of each component's first DC token, -1 before there is one
+	firstDC [3]int32 // the quantised DC of that block
+	last    [3]int32 // the quantised DC of each component's last block so far
+}
+
+// rows tokenises MCU rows r0 to r1-1 into p. With emit set, each MCU row's tokens are handed to it and dropped.
+func (s *scan) rows(p *part, r0, r1 int, emit func([]token)) {
 	var b [64]int32
-	var prev [4]int32
-	for my := range s.mcuH {
+	p.first = [3]int{-1, -1, -1}
+	for my := r0; my < r1; my++ {
 		for mx := range s.mcuW {
 			for c := range s.planes {
-				p := &s.planes[c]
-				for v := range p.vs {
-					for h := range p.hs {
-						x, y := 8*(mx*p.hs+h), 8*(my*p.vs+v)
-						if s.dummy && (x >= p.w || y >= p.h) {
-							dc := uint32(p.table)
-							toks = append(toks, dc<<24, (dc+1)<<24) // DC difference 0, EOB
+				pl := &s.planes[c]
+				for v := range pl.vs {
+					for h := range pl.hs {
+						x, y := 8*(mx*pl.hs+h), 8*(my*pl.vs+v)
+						if s.dummy && (x >= pl.w || y >= pl.h) {
+							// Never a part's first block of a component: that one is at x = 0 on the first block
+							// row of an MCU row, which is always inside the plane.
+							dc := uint32(pl.table)
+							p.toks = append(p.toks, dc<<24, (dc+1)<<24) // DC difference 0, EOB
 							continue
 						}
-						p.fdct(&b, x, y)
-						toks, prev[c] = appendBlock(toks, &b, p.quantizer, prev[c], uint32(p.table))
+						pl.fdct(&b, x, y)
+						first := p.first[c] < 0
+						if first {
+							p.first[c] = len(p.toks)
+						}
+						var d int32
+						p.toks, d = appendBlock(p.toks, &b, pl.quantizer, p.last[c], uint32(pl.table))
+						if first {
+							p.firstDC[c] = d
+						}
+						p.last[c] = d
 					}
 				}
 			}
 		}
-		if !whole {
-			emit(toks)
-			toks = toks[:0]
+		if emit != nil {
+			emit(p.toks)
+			p.toks = p.toks[:0]
 		}
 	}
-	return toks
+}
+
+// parts tokenises the whole scan in n parts of about equal MCU rows, concurrently, and recodes the first DC of
+// each part after the first against the DC its predecessor ended with, as one pass over the scan would have coded
+// it: the tokens, and so the file, do not depend on n.
+func (s *scan) parts(n int, perPart int) []part {
+	parts := make([]part, n)
+	var wg sync.WaitGroup
+	for i := range parts {
+		r0, r1 := s.mcuH*i/n, s.mcuH*(i+1)/n
+		parts[i].toks = make([]token, 0, perPart)
+		if i == n-1 {
+			s.rows(&parts[i], r0, r1, nil) // the last part in this goroutine, which would only wait otherwise
+			break
+		}
+		wg.Go(func() { s.rows(&parts[i], r0, r1, nil) })
+	}
+	wg.Wait()
+	for i := 1; i < n; i++ {
+		p := &parts[i]
+		for c := range s.planes {
+			if k := p.first[c]; k >= 0 {
+				p.toks[k] = amplitude(uint32(s.planes[c].table)<<8, p.firstDC[c]-parts[i-1].last[c])
+			}
+			if p.first[c] < 0 { // an empty part carries its predecessor's DC on
+				p.last[c] = parts[i-1].last[c]
+			}
+		}
+	}
+	return parts
 }
 
 // appendBlock quantises the FDCT output b and appends its tokens: the DC difference from the previous block of
