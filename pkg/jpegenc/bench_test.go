@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
-
 )
 
 // The benchmarks encode 4:2:0 frames made from a real photo, because synthetic pixels mislead an entropy coder: the
