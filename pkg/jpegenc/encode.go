@@ -103,8 +103,9 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 		blocks += s.mcuW * s.mcuH * p.hs * p.vs
 	}
 	n := workers(blocks, s.mcuH)
-	// A photo at quality 82 takes about 0.35 bits a pixel; start at twice that and let append grow the rest.
-	buf := make([]byte, 0, 1024+width*height/10)
+	// A photo at quality 82 takes about 0.35 bits a pixel; start at twice that and let append grow the rest. The
+	// first allocations are capped so that a huge frame's memory grows with what it really needs.
+	buf := make([]byte, 0, 1024+min(width*height/10, 1<<22))
 	buf = appendHeaders(buf, planes, width, height, tables[:nq])
 
 	var specs [nTables]*spec
@@ -112,8 +113,8 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 	nt := 2 * nq // the DC and AC table of each class in use
 	var parts []part
 	if o.Optimize || n > 1 {
-		// About six tokens a block at quality 82.
-		parts = s.parts(n, 8*blocks/n)
+		// Photos take five to eight tokens a block at quality 82.
+		parts = s.parts(n, min(8*blocks, 1<<22)/n)
 	}
 	if o.Optimize {
 		var freq [nTables][256]int64
