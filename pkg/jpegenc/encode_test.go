@@ -248,6 +248,9 @@ func TestErrors(t *testing.T) {
 	if d := decodeT(t, encodeT(t, m, Options{Quality: 50, Optimize: true})); d.Bounds().Dx() != 65535 {
 		t.Errorf("decoded width %d", d.Bounds().Dx())
 	}
+	t.Run("65535x3 4:2:0", func(t *testing.T) {
+		matchStdlib(t, photo(image.Rect(0, 0, 65535, 3), image.YCbCrSubsampleRatio420, 1), 82)
+	})
 }
 
 // Pure noise at quality 100 is the worst case for the coder: every coefficient non-zero, the longest codes, and

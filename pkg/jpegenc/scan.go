@@ -2,6 +2,7 @@ package jpegenc
 
 import (
 	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -165,30 +166,40 @@ func (s *scan) parts(n int, perPart int) []part {
 // 16 zeros of a longer run), then EOB (symbol 0x00) unless the last coefficient is non-zero. It returns the block's
 // quantised DC.
 func appendBlock(toks []token, b *[64]int32, q *quantizer, prev int32, dc uint32) ([]token, int32) {
+	// A block has at most 65 tokens (DC, 63 coefficients, EOB; a ZRL stands for 16 zeros). They are written into a
+	// window of 128 with the index masked, so that no store needs a bounds check or a capacity check.
+	n0 := len(toks)
+	if cap(toks)-n0 < 128 {
+		toks = slices.Grow(toks, 128)
+	}
+	out := (*[128]token)(toks[n0 : n0+128])
 	d := q.dc(b)
-	toks = append(toks, amplitude(dc<<8, d-prev))
+	out[0] = amplitude(dc<<8, d-prev)
+	i := 1
 	ac := (dc + 1) << 8
 	last := 0
 	for m := q.mask(b); m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
 		run := k - last - 1
 		for run >= 16 {
-			toks = append(toks, (ac|0xf0)<<16)
+			out[i&127] = (ac | 0xf0) << 16
+			i++
 			run -= 16
 		}
 		last = k
 		// The level is not zero (mask said so): its size is at least 1, and a negative coefficient's extra bits
 		// are the ones' complement of the level.
-		v := b[unzig[k&63]]
+		v := b[unzig[k&63]&63]
 		l := q.level(v, k)
 		n := uint32(bits.Len32(l))
-		extra := (l ^ uint32(v>>31)) & (1<<n - 1)
-		toks = append(toks, (ac|uint32(run)<<4|n)<<16|extra)
+		out[i&127] = (ac|uint32(run)<<4|n)<<16 | (l^uint32(v>>31))&(1<<n-1)
+		i++
 	}
 	if last != 63 {
-		toks = append(toks, ac<<16)
+		out[i&127] = ac << 16
+		i++
 	}
-	return toks, d
+	return toks[:n0+i], d
 }
 
 // amplitude makes the token for symbol base|size(v) with v's extra bits: v itself when positive, v-1 (the ones'
