@@ -114,17 +114,17 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 	var parts []part
 	if o.Optimize || n > 1 {
 		// Photos take five to eight tokens a block at quality 82.
-		parts = s.parts(n, min(8*blocks, 1<<22)/n)
+		parts = s.parts(n, min(8*blocks, 1<<22)/n, o.Optimize)
 	}
 	if o.Optimize {
-		var freq [nTables][256]int64
+		var freq [nTables * 256]int64
 		for _, p := range parts {
-			for _, t := range p.toks {
-				freq[t>>24&(nTables-1)][t>>16&0xff]++
+			for i, c := range p.freq {
+				freq[i] += c
 			}
 		}
 		for i := range nt {
-			sp := optimalSpec(&freq[i])
+			sp := optimalSpec((*[256]int64)(freq[i*256 : (i+1)*256]))
 			specs[i] = &sp
 		}
 	} else {

@@ -292,7 +292,7 @@ func TestDummyBlocks(t *testing.T) {
 		}
 		s := newScan(planes, 16, 8)
 		s.dummy = dummy
-		toks := s.parts(1, 0)[0].toks
+		toks := s.parts(1, 0, false)[0].toks
 		// Split the tokens into blocks: a DC token, then AC tokens up to EOB or the 63rd coefficient.
 		var blocks [][]token
 		for i := 0; i < len(toks); {

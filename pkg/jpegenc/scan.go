@@ -77,6 +77,7 @@ func newScan(planes []plane, width, height int) scan {
 // recoded once the previous part's last DC values are known.
 type part struct {
 	toks    []token
+	freq    *[nTables * 256]int64 // if not nil, the count of each table<<8 | symbol in toks
 	first   [3]int   // index in toks of each component's first DC token, -1 before there is one
 	firstDC [3]int32 // the quantised DC of that block
 	last    [3]int32 // the quantised DC of each component's last block so far
@@ -133,25 +134,42 @@ func (s *scan) rows(p *part, r0, r1 int, emit func([]token)) {
 
 // parts tokenises the whole scan in n parts of about equal MCU rows, concurrently, and recodes the first DC of
 // each part after the first against the DC its predecessor ended with, as one pass over the scan would have coded
-// it: the tokens, and so the file, do not depend on n.
-func (s *scan) parts(n int, perPart int) []part {
+// it: the tokens, and so the file, do not depend on n. With count set, each part also counts its symbols.
+func (s *scan) parts(n int, perPart int, count bool) []part {
 	parts := make([]part, n)
 	var wg sync.WaitGroup
 	for i := range parts {
 		r0, r1 := s.mcuH*i/n, s.mcuH*(i+1)/n
-		parts[i].toks = make([]token, 0, perPart)
+		p := &parts[i]
+		p.toks = make([]token, 0, perPart)
+		if count {
+			p.freq = new([nTables * 256]int64)
+		}
+		work := func() {
+			s.rows(p, r0, r1, nil)
+			if count {
+				for _, t := range p.toks {
+					p.freq[t>>16&(nTables*256-1)]++
+				}
+			}
+		}
 		if i == n-1 {
-			s.rows(&parts[i], r0, r1, nil) // the last part in this goroutine, which would only wait otherwise
+			work() // the last part in this goroutine, which would only wait otherwise
 			break
 		}
-		wg.Go(func() { s.rows(&parts[i], r0, r1, nil) })
+		wg.Go(work)
 	}
 	wg.Wait()
 	for i := 1; i < n; i++ {
 		p := &parts[i]
 		for c := range s.planes {
 			if k := p.first[c]; k >= 0 {
-				p.toks[k] = amplitude(uint32(s.planes[c].table)<<8, p.firstDC[c]-parts[i-1].last[c])
+				t := amplitude(uint32(s.planes[c].table)<<8, p.firstDC[c]-parts[i-1].last[c])
+				if count {
+					p.freq[p.toks[k]>>16&(nTables*256-1)]--
+					p.freq[t>>16&(nTables*256-1)]++
+				}
+				p.toks[k] = t
 			}
 			if p.first[c] < 0 { // an empty part carries its predecessor's DC on
 				p.last[c] = parts[i-1].last[c]
