@@ -78,9 +78,9 @@ func newScan(planes []plane, width, height int) scan {
 type part struct {
 	toks    []token
 	freq    *[nTables * 256]int64 // if not nil, the count of each table<<8 | symbol in toks
-	first   [3]int   // index in toks of each component's first DC token, -1 before there is one
-	firstDC [3]int32 // the quantised DC of that block
-	last    [3]int32 // the quantised DC of each component's last block so far
+	first   [3]int                // index in toks of each component's first DC token, -1 before there is one
+	firstDC [3]int32              // the quantised DC of that block
+	last    [3]int32              // the quantised DC of each component's last block so far
 }
 
 // rows tokenises MCU rows r0 to r1-1 into p. With emit set, each MCU row's tokens are handed to it and dropped.
