@@ -147,6 +147,9 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 		p := part{toks: make([]token, 0, 80*s.mcuW*len(planes)*4)}
 		s.rows(&p, 0, s.mcuH, func(t []token) { write(&bw, &ct, t) })
 	}
+	for _, p := range parts {
+		putTokens(p.toks)
+	}
 	buf = bw.flush()
 	buf = append(buf, 0xff, 0xd9) // EOI
 	_, err := w.Write(buf)
