@@ -4,8 +4,7 @@ import "encoding/binary"
 
 // A bitWriter appends entropy-coded bits to buf, MSB first, inserting the 0x00 stuffing byte after every 0xFF as
 // the spec requires. Bits collect in a 64-bit accumulator and leave it eight bytes at a time: one branch per code
-// instead of a loop per byte, and one test for 0xFF per word (rare in practice, as a code that would fill a byte
-// with ones is what optimal tables avoid).
+// instead of a loop per byte, and one test for 0xFF per word. write (scan.go) is its put, inlined by hand.
 type bitWriter struct {
 	buf  []byte
 	acc  uint64 // the pending bits are its low 64-free bits; anything above them is stale and is shifted out
@@ -13,21 +12,6 @@ type bitWriter struct {
 }
 
 func newBitWriter(buf []byte) bitWriter { return bitWriter{buf: buf, free: 64} }
-
-// put appends the n low bits of code, n <= 32, with code < 1<<n.
-func (w *bitWriter) put(code uint64, n int) {
-	w.free -= n
-	if w.free >= 0 {
-		w.acc = w.acc<<n | code
-		return
-	}
-	// acc fills up: top it up with code's leading bits, write it, and keep code whole as the new accumulator, whose
-	// bits above the -free pending ones will be shifted out before they can be written.
-	over := -w.free
-	w.word(w.acc<<(n-over) | code>>over)
-	w.acc = code
-	w.free += 64
-}
 
 // word writes a full accumulator.
 func (w *bitWriter) word(a uint64) {

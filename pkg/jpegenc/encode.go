@@ -144,7 +144,7 @@ func encode(w io.Writer, planes []plane, width, height int, o Options) error {
 		}
 	} else {
 		// One pass, one MCU row of tokens at a time.
-		p := part{toks: make([]token, 0, 80*s.mcuW*len(planes)*4)}
+		p := part{toks: make([]token, 0, 8*blocks/s.mcuH)}
 		s.rows(&p, 0, s.mcuH, func(t []token) { write(&bw, &ct, t) })
 	}
 	for _, p := range parts {
