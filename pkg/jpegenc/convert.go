@@ -84,50 +84,89 @@ func regrid(m *image.YCbCr, hs, vs int) (cb, cr []byte) {
 
 // toYCbCr420 converts any image to a 4:2:0 frame as image/jpeg does before encoding: each pixel's 8-bit
 // (alpha-premultiplied) RGB to BT.601 YCbCr, and each chroma sample the rounded mean of its 2x2 pixels, the last
-// row and column repeated at odd sizes.
+// row and column repeated at odd sizes. *image.RGBA and *image.NRGBA are read row by row from their pixels; other
+// types through At.
 func toYCbCr420(m image.Image) *image.YCbCr {
 	b := m.Bounds()
 	dx, dy := b.Dx(), b.Dy()
 	out := image.NewYCbCr(image.Rect(0, 0, dx, dy), image.YCbCrSubsampleRatio420)
 	cw := (dx + 1) / 2
-	// Two rows of full-resolution chroma at a time, summed into the output row.
-	cb, cr := make([]int32, 2*cw), make([]int32, 2*cw)
-	rgba, _ := m.(*image.RGBA)
+	// One row of full-resolution chroma, and the sums of each 2x2 block over a pair of rows.
+	u, v := make([]byte, 2*cw), make([]byte, 2*cw)
+	su, sv := make([]int32, cw), make([]int32, cw)
 	for y := range dy {
-		row := out.Y[y*out.YStride:]
+		yrow := out.Y[y*out.YStride : y*out.YStride+dx]
+		convertRow(m, b.Min.X, b.Min.Y+y, yrow, u[:dx], v[:dx])
+		if dx%2 == 1 { // the last column stands for its missing right neighbour too
+			u[dx], v[dx] = u[dx-1], v[dx-1]
+		}
 		if y%2 == 0 {
-			clear(cb)
-			clear(cr)
+			clear(su)
+			clear(sv)
 		}
-		for x := range dx {
-			var r, g, bl uint8
-			if rgba != nil {
-				p := rgba.Pix[rgba.PixOffset(b.Min.X+x, b.Min.Y+y):]
-				r, g, bl = p[0], p[1], p[2]
-			} else {
-				r16, g16, b16, _ := m.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				r, g, bl = uint8(r16>>8), uint8(g16>>8), uint8(b16>>8)
-			}
-			yy, u, v := color.RGBToYCbCr(r, g, bl)
-			row[x] = yy
-			// A pixel counts twice when it stands for its missing right or lower neighbour.
-			wgt := int32(1)
-			if x == dx-1 && dx%2 == 1 {
-				wgt = 2
-			}
-			if y == dy-1 && dy%2 == 1 {
-				wgt *= 2
-			}
-			cb[x/2] += wgt * int32(u)
-			cr[x/2] += wgt * int32(v)
+		for i := range cw {
+			su[i] += int32(u[2*i]) + int32(u[2*i+1])
+			sv[i] += int32(v[2*i]) + int32(v[2*i+1])
 		}
-		if y%2 == 1 || y == dy-1 {
-			o := (y / 2) * out.CStride
-			for i := range cw {
-				out.Cb[o+i] = uint8((cb[i] + 2) >> 2)
-				out.Cr[o+i] = uint8((cr[i] + 2) >> 2)
-			}
+		if y%2 == 0 && y < dy-1 {
+			continue
+		}
+		k := int32(1)
+		if y%2 == 0 { // the last row of an odd height stands for its missing lower neighbour too
+			k = 2
+		}
+		o := (y / 2) * out.CStride
+		for i := range cw {
+			out.Cb[o+i] = uint8((k*su[i] + 2) >> 2)
+			out.Cr[o+i] = uint8((k*sv[i] + 2) >> 2)
 		}
 	}
 	return out
+}
+
+// convertRow converts the len(yrow) pixels of row y from x0 on to Y, Cb and Cr.
+func convertRow(m image.Image, x0, y int, yrow, u, v []byte) {
+	switch m := m.(type) {
+	case *image.RGBA:
+		rgbaRow(yrow, u, v, m.Pix[m.PixOffset(x0, y):], false)
+	case *image.NRGBA:
+		rgbaRow(yrow, u, v, m.Pix[m.PixOffset(x0, y):], true)
+	default:
+		for x := range yrow {
+			r, g, bl, _ := m.At(x0+x, y).RGBA()
+			yrow[x], u[x], v[x] = color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+		}
+	}
+}
+
+// rgbaRow converts a row of RGBA pixels, premultiplying by alpha first for NRGBA (as color.NRGBA.RGBA does, then
+// keeping the top 8 bits, which is what image/jpeg reads). The conversion is color.RGBToYCbCr's arithmetic,
+// written out here as its body is too large for the compiler to inline and the call cost more than the sums;
+// TestRGBToYCbCr checks it against the original on every colour.
+func rgbaRow(yrow, u, v, pix []byte, nrgba bool) {
+	for x := range yrow {
+		p := (*[4]byte)(pix[4*x : 4*x+4])
+		r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
+		if a := int32(p[3]); nrgba && a != 0xff {
+			r = r * 0x101 * a / 0xff >> 8
+			g = g * 0x101 * a / 0xff >> 8
+			b = b * 0x101 * a / 0xff >> 8
+		}
+		yrow[x] = uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
+		// Cb and Cr are clamped to 0..255 with one test each: the sum is in range exactly when its top byte is
+		// zero, and otherwise its sign says which end.
+		cb := -11056*r - 21712*g + 32768*b + 257<<15
+		if uint32(cb)&0xff000000 == 0 {
+			cb >>= 16
+		} else {
+			cb = ^(cb >> 31)
+		}
+		cr := 32768*r - 27440*g - 5328*b + 257<<15
+		if uint32(cr)&0xff000000 == 0 {
+			cr >>= 16
+		} else {
+			cr = ^(cr >> 31)
+		}
+		u[x], v[x] = uint8(cb), uint8(cr)
+	}
 }

@@ -192,9 +192,14 @@ func TestOtherTypes(t *testing.T) {
 		}
 		nrgba := image.NewNRGBA(rgba.Rect)
 		copy(nrgba.Pix, rgba.Pix)
+		translucent := image.NewNRGBA(rgba.Rect)
+		copy(translucent.Pix, rgba.Pix)
+		for i := 3; i < len(translucent.Pix); i += 4 {
+			translucent.Pix[i] = byte(rng.Uint32())
+		}
 		cmyk := image.NewCMYK(rgba.Rect)
 		copy(cmyk.Pix, rgba.Pix)
-		for name, m := range map[string]image.Image{"rgba": rgba, "nrgba": nrgba, "cmyk": cmyk} {
+		for name, m := range map[string]image.Image{"rgba": rgba, "nrgba": nrgba, "translucent": translucent, "cmyk": cmyk} {
 			t.Run(fmt.Sprintf("%s/%v", name, sz), func(t *testing.T) {
 				if sz.X%16 == 0 && sz.Y%16 == 0 {
 					matchStdlib(t, m, 82)
