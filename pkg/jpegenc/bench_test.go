@@ -15,7 +15,8 @@ import (
 )
 
 // The benchmarks encode 4:2:0 frames made from a real photo, because synthetic pixels mislead an entropy coder: the
-// first JPEG in $BENCH_PHOTOS, else in the folder /work/shared/bench/photos.sh fills, decoded by image/jpeg and
+// first JPEG (or $BENCH_PHOTO, a file name) in $BENCH_PHOTOS, else in the folder /work/shared/bench/photos.sh fills
+// (its first is 4352x2448, giving 1920x1080 frames; sunset_by_Aitzol_Berasategi.jpg gives 1920x1280), decoded by image/jpeg and
 // resized plane by plane (Lanczos, as the pipeline resizes) to the pipeline's widths. image/jpeg encodes the same
 // frame in the same run as the anchor. Pinned to one core and compared with benchstat:
 //
@@ -61,6 +62,9 @@ func loadFrames() {
 		return
 	}
 	slices.Sort(photos)
+	if name := os.Getenv("BENCH_PHOTO"); name != "" {
+		photos = []string{filepath.Join(dir, name)}
+	}
 	f, err := os.Open(photos[0])
 	if err != nil {
 		frames.err = err.Error()
