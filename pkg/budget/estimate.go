@@ -7,7 +7,7 @@ import "github.com/imgpipe/imgpipe/pkg/imagefile"
 // picture, the decoded planes at the codec's bit depth and their conversion, and grows by copying. Measured
 // totals: HEIC 18, 70 and 241 MB at 0.5, 1.9 and 7.7 MP; AVIF 60, 167 and 573 MB.
 const (
-	heicFixed, heicBytesPerPixel = 16 << 20, 32
+	heicFixed, heicBytesPerPixel = 24 << 20, 34
 	avifFixed, avifBytesPerPixel = 32 << 20, 72
 	// webpLosslessBytesPerPixel covers x/image/webp's lossless decoder: the ARGB pixels, the transforms' copies
 	// and the NRGBA result.
