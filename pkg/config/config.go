@@ -75,6 +75,9 @@ type Resize struct {
 	// AlsoWebP is FORMATS (jpeg) listing webp, as in FORMATS=jpeg,webp: a WebP next to each derivative.
 	AlsoWebP    bool
 	WebPQuality int // WEBP_QUALITY (80)
+	// MaxRedrives is MAX_REDRIVES (3): a staging object the sweep has re-driven this often is quarantined
+	// ("gave_up") instead of being tried again.
+	MaxRedrives int
 }
 
 func loadCommon(e *env) Common {
@@ -150,6 +153,7 @@ func LoadResize(getenv func(string) string) (Resize, error) {
 	r.ConsoleOwner = e.str("CONSOLE_OWNER", "")
 	r.AlsoWebP = e.alsoWebP("FORMATS")
 	r.WebPQuality = int(e.int64("WEBP_QUALITY", 80, 1, 100))
+	r.MaxRedrives = int(e.int64("MAX_REDRIVES", 3, 1, 1000))
 	return r, errors.Join(e.errs...)
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strconv"
 
 	"github.com/imgpipe/imgpipe/pkg/catalog"
 	"github.com/imgpipe/imgpipe/pkg/catalog/dynamostore"
@@ -56,6 +58,7 @@ type Clients struct {
 // Connect builds the bucket and the catalog. The catalog opens on first use, so a cold start while the database is
 // down still answers (a 503, or an error Lambda retries) instead of failing to start.
 func Connect(ctx context.Context, c config.Common, getenv func(string) string) (*Clients, error) {
+	setMemoryLimit(getenv)
 	client, err := storage.NewClient(ctx, c.Storage)
 	if err != nil {
 		return nil, err
@@ -87,4 +90,16 @@ func catalogOpener(driver string, getenv func(string) string) (func(context.Cont
 		return func(ctx context.Context) (catalog.Store, error) { return dynamostore.Open(ctx, cfg) }, nil
 	}
 	return nil, fmt.Errorf("CATALOG_DRIVER=%q: want dynamodb, mysql or sqlite", driver)
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit of 7/8 of the Lambda function's memory
+// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), unless GOMEMLIMIT sets one. Without it the collector lets the heap grow to
+// twice what is live before collecting, and a decode's discarded buffers could push a function that fits its
+// budget (package budget) over its memory; with it the collector works harder as the limit nears instead.
+func setMemoryLimit(getenv func(string) string) {
+	mb, err := strconv.Atoi(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+	if err != nil || mb <= 0 || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(int64(mb) << 20 * 7 / 8)
 }

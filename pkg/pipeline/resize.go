@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,8 @@ type Config struct {
 	AlsoWebP         bool          // a WebP next to each derivative (FORMATS=jpeg,webp)
 	WebPQuality      int           // its quality, 1-100
 	Limits           budget.Limits // checked from the header before decoding: over them, the photo is quarantined
+	// MaxRedrives is how many re-drives by the sweep an object gets before it is quarantined (0: no limit).
+	MaxRedrives int
 	// ConsoleOwner owns the photos that arrive without an upload (the console path); empty means nobody, and
 	// only administrators see them.
 	ConsoleOwner string
@@ -139,6 +142,8 @@ type job struct {
 	log    *slog.Logger
 	start  time.Time
 	stages []stage
+	// processBudget is the time processing was given, when the invocation has a deadline.
+	processBudget time.Duration
 }
 
 // stage is how long a named step took.
@@ -173,11 +178,23 @@ func (j *job) run(ctx context.Context) (Outcome, error) {
 		return j.quarantine(ctx, src, failure{code: "too_large",
 			why: fmt.Sprintf("the file is %d bytes; the limit is %d", tooLarge.Object.Size, tooLarge.Limit)})
 	}
+	if n := redrives(obj); j.r.Config.MaxRedrives > 0 && n >= j.r.Config.MaxRedrives {
+		// Every delivery of this object failed: Lambda's retries, then each re-drive by the sweep. Something about
+		// it (a decoder that never returns, a crash) defeats every attempt, and it must stop being retried.
+		return j.quarantine(ctx, src, failure{code: "gave_up",
+			why: fmt.Sprintf("processing failed on every attempt (re-driven %d times)", n)})
+	}
 	var res *imageproc.Result
-	err = j.timed("process", func() (err error) { res, err = j.process(ctx, src); return err })
+	procCtx, cancel := j.processContext(ctx)
+	err = j.timed("process", func() (err error) { res, err = j.process(procCtx, src); return err })
+	outOfTime := errors.Is(procCtx.Err(), context.DeadlineExceeded)
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return j.fail(err)
+		}
+		if outOfTime {
+			return j.tooSlow(ctx, src, err)
 		}
 		return j.quarantine(ctx, src, classify(err))
 	}
@@ -259,6 +276,43 @@ func (j *job) identify(ctx context.Context, obj *storage.Object) (*source, error
 		return nil, errOrphan
 	}
 	return nil, fmt.Errorf("catalog: claim %s: %w", id, err)
+}
+
+// quarantineReserve is how much of the invocation's time is kept back from processing, so that a photo that
+// cannot be processed in time can still be quarantined (a copy, a catalog write and a delete) before Lambda
+// stops the function.
+const quarantineReserve = 5 * time.Second
+
+// processContext bounds processing by the invocation's deadline less quarantineReserve (at most a quarter of what
+// is left, for short timeouts), and records the time processing was given.
+func (j *job) processContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	left := time.Until(deadline)
+	j.processBudget = left - min(quarantineReserve, left/4)
+	return context.WithTimeout(ctx, j.processBudget)
+}
+
+// tooSlow handles processing that ran out of time. When processing was given most of the invocation (at least
+// half of it, counted from the job's start), the photo is inherently too slow for the function's timeout and
+// memory, and a retry would only time out again: it is quarantined with the reason. Otherwise something before it
+// (a slow download) took the time, and the invocation fails, to be retried.
+func (j *job) tooSlow(ctx context.Context, src *source, err error) (Outcome, error) {
+	deadline, _ := ctx.Deadline()
+	if total := deadline.Sub(j.start); j.processBudget < total/2 {
+		return j.fail(fmt.Errorf("processing ran out of time, given %s of %s: %w", j.processBudget.Round(time.Millisecond),
+			total.Round(time.Millisecond), err))
+	}
+	return j.quarantine(ctx, src, failure{code: "too_slow",
+		why: fmt.Sprintf("processing did not finish within the function's time (stopped after %s)", j.processBudget.Round(100*time.Millisecond))})
+}
+
+// redrives is how many times the sweep has re-driven the object (storage.Bucket.Touch counts them).
+func redrives(obj *storage.Object) int {
+	n, _ := strconv.Atoi(obj.Metadata["redrives"])
+	return n
 }
 
 // process makes the derivatives.

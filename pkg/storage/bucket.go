@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,7 +269,7 @@ func (b *Bucket) PresignPost(ctx context.Context, p PostPolicy) (*PresignedPost,
 // Touch copies key onto itself, which S3 reports as a new ObjectCreated:Copy event: the way the sweep re-drives a
 // staging object whose event was lost or failed for good. The content, its ETag (S3's is the MD5 of a single-part
 // object's bytes, and a copy is single-part), the content type and the metadata stay; S3 refuses a copy onto
-// itself that changes nothing, so a redriven-at entry is added.
+// itself that changes nothing, so a redriven-at entry is added, with the count of re-drives so far.
 func (b *Bucket) Touch(ctx context.Context, key string) error {
 	head, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
 	if err != nil {
@@ -279,6 +280,8 @@ func (b *Bucket) Touch(ctx context.Context, key string) error {
 		meta[k] = v
 	}
 	meta["redriven-at"] = time.Now().UTC().Format(time.RFC3339)
+	n, _ := strconv.Atoi(meta["redrives"])
+	meta["redrives"] = strconv.Itoa(n + 1) // the resize function gives up on an object re-driven too often
 	// Only the object the HEAD saw: a photo put under the key since then has an event of its own.
 	_, err = b.client.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket:            aws.String(b.name),

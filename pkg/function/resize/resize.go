@@ -40,6 +40,7 @@ func New(ctx context.Context, getenv func(string) string, o function.Options) (*
 			Quality:          cfg.JPEGQuality,
 			AlsoWebP:         cfg.AlsoWebP,
 			WebPQuality:      cfg.WebPQuality,
+			MaxRedrives:      cfg.MaxRedrives,
 			Limits:           cfg.Limits,
 			ConsoleOwner:     cfg.ConsoleOwner,
 		}}
