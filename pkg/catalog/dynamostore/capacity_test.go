@@ -194,7 +194,13 @@ func TestCapacity(t *testing.T) {
 			{Width: 320, Height: 240, Bytes: 16_577, Key: "derived/320/" + id + ".jpg", ContentType: "image/jpeg"},
 		}}
 	write("upload", "upload: Create (pending)", id, func() error { return s.Create(ctx, upload) })
-	write("upload", "upload: MarkReady (3 derivatives)", id, func() error { return s.MarkReady(ctx, result) })
+	read("resize: Get the upload's row (consistent)", true, []map[string]types.AttributeValue{item(id)}, func() error {
+		_, err := s.Get(ctx, id)
+		return err
+	})
+	claim := &catalog.Image{ID: id, Origin: catalog.OriginUpload, StagingKey: upload.StagingKey, SourceETag: result.SourceETag}
+	write("upload", "resize: Claim (the object's ETag)", id, func() error { return s.Claim(ctx, claim) })
+	write("upload", "resize: MarkReady (3 derivatives)", id, func() error { return s.MarkReady(ctx, result) })
 	write("duplicate event", "duplicate S3 event: MarkReady again", id, func() error { return s.MarkReady(ctx, result) })
 	late := *result
 	late.FailureReason = "timeout"
@@ -244,7 +250,7 @@ func TestCapacity(t *testing.T) {
 
 	t.Logf("capacity per request, a typical row (the table's units checked against dynalite's ReturnConsumedCapacity):\n%s",
 		strings.Join(lines, "\n"))
-	t.Logf("per scenario: upload %.0f WCU, console resize %.0f WCU, a duplicate event and a late failure %.0f WCU, "+
+	t.Logf("per scenario: upload %.0f WCU and 1 RCU, console resize %.0f WCU, a duplicate event and a late failure %.0f WCU, "+
 		"an expired direct upload %.0f WCU, a delete %.0f WCU", total["upload"], total["console resize"], total["duplicate event"],
 		total["expired direct upload"], total["delete"])
 }
