@@ -63,8 +63,8 @@ deploy: package ## Deploy to your AWS account with SAM (first run is --guided an
 	  --capabilities CAPABILITY_IAM --resolve-s3 --no-fail-on-empty-changeset \
 	  $(if $(wildcard deploy/samconfig.toml),,--guided)
 
-smoke: ## After deploy: upload a photo and check its derivatives (API=https://…/images BUCKET=name)
-	$(GO) run ./scripts/smoke -api $(API) -bucket $(BUCKET)
+smoke: ## After deploy: upload a photo, check its derivatives and a render (API=https://…/images BUCKET=name CDN=https://…; SMOKE_TOKEN)
+	$(GO) run ./scripts/smoke -api $(API) -bucket $(BUCKET) $(if $(CDN),-cdn $(CDN),)
 
 smoke-local: ## Run the smoke test against a throwaway local stack (the `make run` + curl check, scripted)
 	scripts/smoke-local.sh

@@ -266,3 +266,13 @@ func summary(tap, name string) int {
 	}
 	return n
 }
+
+// ExampleSign is the README's signing example: the same signature as
+//
+//	printf '%s' '/0190a8f4-0000-7000-8000-000000000000.jpg?d=333x333&exp=1767225600' |
+//	  openssl dgst -sha256 -hmac 'k3y-0123456789abcdef' -binary | basenc --base64url | tr -d =
+func ExampleSign() {
+	q, _ := url.ParseQuery("exp=1767225600&d=333x333")
+	fmt.Println(Sign([]byte("k3y-0123456789abcdef"), "/0190a8f4-0000-7000-8000-000000000000.jpg", q))
+	// Output: TH4YmQGRy1Qy5ZYM51CPLYJJHKPtrM48j4Gw2atxl40
+}
