@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -93,21 +92,14 @@ func TestDirectUploadPolicyEnforcedByMinIO(t *testing.T) {
 	}
 	post := func(url string, fields map[string]string, file []byte) (int, string) {
 		t.Helper()
-		var b bytes.Buffer
-		w := multipart.NewWriter(&b)
-		for k, v := range fields {
-			w.WriteField(k, v)
-		}
-		fw, _ := w.CreateFormFile("file", "big.jpg")
-		fw.Write(file)
-		w.Close()
-		resp, err := http.Post(url, w.FormDataContentType(), &b)
+		body, ct := testimage.PostForm(fields, "big.jpg", file)
+		resp, err := http.Post(url, ct, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		answer, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(answer)
 	}
 	// Bigger than declared: refused by MinIO.
 	_, url, fields := ask(1000)

@@ -15,6 +15,7 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/textproto"
+	"sort"
 )
 
 // Pattern returns a w x h image with gradients and a bright corner block, so that orientation and scaling
@@ -223,4 +224,19 @@ func ScanBomb(w, h, scans int) []byte {
 	}
 	b.Write([]byte{0xff, 0xd9})
 	return b.Bytes()
+}
+
+// PostForm is a browser-based POST to S3 as a presigned POST asks for it: every field (in a fixed order), then the
+// file last, which S3 requires. It returns the body and its Content-Type.
+func PostForm(fields map[string]string, filename string, file []byte) (body []byte, contentType string) {
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]Part, 0, len(fields)+1)
+	for _, k := range names {
+		parts = append(parts, Part{Field: k, Data: []byte(fields[k])})
+	}
+	return Multipart(append(parts, Part{Field: "file", Filename: filename, Data: file})...)
 }

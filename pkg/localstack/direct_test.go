@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -38,21 +37,14 @@ func direct(t *testing.T, st *Stack, size int, contentType string) (id, url stri
 // postForm sends a browser-based POST: every field, then the file last.
 func postForm(t *testing.T, url string, fields map[string]string, file []byte) (int, string) {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	for k, v := range fields {
-		w.WriteField(k, v)
-	}
-	fw, _ := w.CreateFormFile("file", "IMG_0001.JPG")
-	fw.Write(file)
-	w.Close()
-	resp, err := http.Post(url, w.FormDataContentType(), &b)
+	body, ct := testimage.PostForm(fields, "IMG_0001.JPG", file)
+	resp, err := http.Post(url, ct, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(answer)
 }
 
 // TestDirectUploadThroughTheLocalStack: a photo over API Gateway's 4 MiB goes straight to the local S3 with the
