@@ -89,13 +89,13 @@ func run() error {
 	if st.CDNURL != "" {
 		cdnLine = st.CDNURL + "/<id>.webp?d=320x240   (CloudFront in front of the serve function)\n" +
 			"  on demand:     curl -sD- -o small.webp " + st.CDNURL + "/<id>.webp?d=320x240\n" +
-			"                 (sizes: ALLOWED_SIZES; others need a signed URL: imgpipe-local sign /<id>.jpg -d 333x333)"
+			"                 (sizes: ALLOWED_SIZES; others need a signed URL: go run ./cmd/imgpipe-local sign /<id>.jpg -d 333x333)"
 	}
 	fmt.Fprintf(os.Stderr, `
 imgpipe local stack is running (Ctrl-C stops it)
   image API      %[1]s/images            (API Gateway payload format %[2]d)
   images (CDN)   %[12]s
-  S3 endpoint    %[3]s                   bucket %[4]q, path-style, any credentials
+  S3 endpoint    %[3]s                   bucket %[4]q, path-style, signed with key local / secret local
   objects        %[5]s
   catalog        %[6]s
   dead letters   %[7]s
@@ -103,7 +103,7 @@ imgpipe local stack is running (Ctrl-C stops it)
 
   upload:        curl %[11]s-F file=@photo.jpg -F caption=hello %[1]s/images
   status:        curl %[11]s%[1]s/images/<id>
-  console path:  aws --endpoint-url %[3]s s3 cp photo.jpg s3://%[4]s/%[8]sphoto.jpg
+  console path:  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url %[3]s s3 cp photo.jpg s3://%[4]s/%[8]sphoto.jpg
   derivatives:   %[9]s
 
 `, st.APIURL, *payload, st.S3URL, st.Bucket, localstack.ObjectPath(abs, st.Bucket, ""),
