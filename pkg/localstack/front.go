@@ -97,7 +97,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)
 	defer cancel()
 	handler := f.handler
-	if res, _, _ := resource(r.URL.EscapedPath()); res == "/images/{id}/content" && f.content != nil {
+	// As the template routes them: GET on the content resource to the serve function, its preflight (and anything
+	// else) to the image API.
+	if res, _, _ := resource(r.URL.EscapedPath()); res == "/images/{id}/content" && r.Method == http.MethodGet && f.content != nil {
 		handler = f.content
 	}
 	out, err := handler(ctx, payload)

@@ -128,6 +128,19 @@ func TestServeThroughTheLocalCDN(t *testing.T) {
 	if anon, _ := fetch(t, http.DefaultClient, st.APIURL+"/images/"+up.ID+"/content", nil); anon.StatusCode != 401 {
 		t.Fatalf("no token: %d", anon.StatusCode)
 	}
+	// A browser's preflight for it, answered by the image API, which owns CORS.
+	pre, _ := http.NewRequest(http.MethodOptions, st.APIURL+"/images/"+up.ID+"/content", nil)
+	pre.Header.Set("Origin", "https://app.example")
+	pre.Header.Set("Access-Control-Request-Method", "GET")
+	if resp, err := http.DefaultClient.Do(pre); err != nil || resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") == "" {
+		t.Fatalf("preflight: %v %v", resp, err)
+	}
+	if own.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("CORS headers without an Origin: %v", own.Header)
+	}
+	if withOrigin, _ := fetch(t, client, st.APIURL+"/images/"+up.ID+"/content?d=100x100", map[string]string{"Origin": "https://app.example"}); withOrigin.Header.Get("Access-Control-Allow-Origin") == "" {
+		t.Fatalf("no CORS on the content route: %v", withOrigin.Header)
+	}
 
 	renders, err := bucket.List(t.Context(), "cache/"+up.ID+"/")
 	if err != nil || len(renders) < 4 {
