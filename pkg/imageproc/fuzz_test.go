@@ -47,9 +47,9 @@ func FuzzProcess(f *testing.F) {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return
 			}
+			// ErrOutput is a bad request too, but of the targets, which are valid here.
 			p := publicerr.From(err)
-			if p == nil || p.Status <= 400 || p.Status >= 500 {
-				// 400 is ErrOutput, a bad request, which these valid targets cannot be.
+			if p == nil || p.Status < 400 || p.Status >= 500 || errors.Is(err, ErrOutput) {
 				t.Fatalf("error that is not the image's fault: %v", err)
 			}
 			return
