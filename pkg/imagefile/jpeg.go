@@ -45,7 +45,7 @@ func inspectJPEG(data []byte, info *Info) error {
 		case marker == 0xEE && len(seg) >= 12 && bytes.HasPrefix(seg, []byte("Adobe")):
 			adobe, adobeRGB = true, seg[11] == 0
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
-			if len(seg) < 5 {
+			if len(seg) < 6 { // precision, height, width and the component count
 				return ErrTruncated
 			}
 			// Baseline, extended and progressive 8-bit frames only: lossless, hierarchical, arithmetic-coded and
