@@ -103,10 +103,8 @@ func runWebPChild(c config, data []byte) error {
 
 // yuva copies a 4:2:0 frame into one opaque NYCbCrA allocation with rows exactly as wide as the picture, the
 // layout imageproc's encodeWebP hands to the WebAssembly encoder. It also maps JPEG's full-range samples to the
-// studio swing VP8 defines (luma 16-235, chroma 16-240), which imageproc's encodeWebP does not do: libwebp takes
-// YUV planes as they are, and every decoder expands them again, so full-range planes come out with their contrast
-// stretched by 255/219 (the serve table's WebP SSIM shows it). The method sweep is about the encoder, so it
-// encodes the frame a correct encodeWebP would pass.
+// studio swing VP8 defines (luma 16-235, chroma 16-240), as imageproc's encodeWebP does: libwebp takes YUV planes
+// as they are, and every decoder expands them again.
 func yuva(m *image.YCbCr) *image.NYCbCrA {
 	b := m.Bounds()
 	out := image.NewNYCbCrA(image.Rect(0, 0, b.Dx(), b.Dy()), image.YCbCrSubsampleRatio420)
