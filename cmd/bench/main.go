@@ -12,7 +12,7 @@
 //
 // The default run, as `make bench` does it:
 //
-//	go build -o build/bench ./cmd/bench && taskset -c 0 build/bench -n 7 -gomaxprocs 1 -sharp -synthetic50 -serve
+//	go build -o build/bench ./cmd/bench && taskset -c 0 build/bench -n 7 -gomaxprocs 1 -sharp -synthetic50 -serve -formats
 package main
 
 import (
@@ -40,6 +40,7 @@ type config struct {
 	rd         bool
 	serve      bool
 	servePhoto string
+	formats    bool
 	profileDir string
 
 	// Internal: what a child process does.
@@ -71,6 +72,8 @@ func main() {
 	flag.BoolVar(&c.rd, "rd", true, "also encode ours at other qualities, to report our bytes at exactly sharp's SSIM")
 	flag.BoolVar(&c.serve, "serve", false, "time one on-demand render (640x640 cover and 1920 wide, JPEG and WebP) against sharp, "+
 		"the WebP encoder's cold start and its methods 0-4")
+	flag.BoolVar(&c.formats, "formats", false, "also time the job on the serve photo converted to Display P3, Adobe RGB "+
+		"and CMYK JPEGs (ImageMagick), HEIC (heif-enc) and AVIF (avifenc): decode time and colour-transform cost")
 	flag.StringVar(&c.servePhoto, "servephoto", "", "the photo of -serve (default: the corpus photo nearest 12 MP)")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile of each photo's timed runs of ours to this folder")
 	flag.BoolVar(&c.child, "child", false, "internal: time one implementation on one photo and print JSON")

@@ -77,7 +77,13 @@ func runParent(c config) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	printReport(os.Stdout, c, results, sv)
+	var fr *formatsResult
+	if c.formats {
+		if fr, err = formatsBench(c, self, photos, work); err != nil {
+			return fmt.Errorf("formats: %w", err)
+		}
+	}
+	printReport(os.Stdout, c, results, sv, fr)
 	return nil
 }
 

@@ -53,7 +53,7 @@ func shortName(name string) string {
 func (r photoResult) synthetic() bool { return strings.HasPrefix(r.name, "synthetic") }
 
 // printReport writes every table: the job's, the speed-up, the serve bench, and the goals.
-func printReport(w io.Writer, c config, rs []photoResult, sv *serveResult) {
+func printReport(w io.Writer, c config, rs []photoResult, sv *serveResult, fr *formatsResult) {
 	procs := append([]int{c.procs[0]}, c.speedupProcs()...)
 	fmt.Fprintln(w, host.heading(procs))
 	if v := sharpVersion(rs, sv); v != "" {
@@ -65,6 +65,9 @@ func printReport(w io.Writer, c config, rs []photoResult, sv *serveResult) {
 	}
 	if sv != nil {
 		printServe(w, c, sv)
+	}
+	if fr != nil {
+		printFormats(w, c, fr)
 	}
 	if len(rs) > 0 || sv != nil {
 		printGoals(w, c, rs, sv)
