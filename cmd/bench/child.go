@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,31 +20,42 @@ import (
 	"github.com/imgpipe/imgpipe/pkg/imageproc"
 )
 
-// output is one encoded derivative. A child reports its size; the parent also keeps the data to score it.
+// output is one encoded derivative. A child writes its data to a file, for the parent to score; Data is filled
+// where the bytes are at hand.
 type output struct {
 	Width, Height, Bytes int
+	File                 string `json:",omitempty"`
 	Data                 []byte `json:"-"`
 }
 
-// stages is the time of each step of one run.
+// stages is the time of each step of one run; naive has no colour step.
 type stages struct {
-	Decode, Resize, Encode time.Duration
+	Decode, Colour, Resize, Encode time.Duration
 }
 
-// job is one implementation of the whole resize job.
-type job func(data []byte, widths []int, quality int) ([]output, stages, error)
+// stageMS is stages in milliseconds, for the JSON report.
+type stageMS struct {
+	Decode, Colour, Resize, Encode float64
+}
+
+// job is one implementation of the whole job: the resize function's cascade, or one on-demand render.
+type job func(data []byte) ([]output, stages, error)
 
 // report is what a child prints as one JSON line.
 type report struct {
-	Impl, Photo           string
+	Impl, Photo string
+	// FirstMS is the first run in the process, cold: only the render child times it apart from the heap sample.
+	FirstMS               float64
+	FirstStages           stageMS
 	MedianMS, MinMS       float64
-	DecodeMS, ResizeMS    float64 // medians per stage
-	EncodeMS              float64
+	Stages                stageMS // medians per stage
 	PeakHeapMB, PeakRSSMB float64
 	Outputs               []output
 }
 
-// runChild times one implementation on one photo: a warm-up run that also samples the heap, then c.n timed runs.
+// runChild times one implementation on one photo and prints a report: a heap-sampled warm-up run, then c.n timed
+// runs. The render child times its first run apart, before the warm-up, because the serve function's first request
+// after a cold start is one of its costs. The webp child is a different experiment (webp.go).
 func runChild(c config) error {
 	data, err := os.ReadFile(c.photo)
 	if err != nil {
@@ -51,55 +64,138 @@ func runChild(c config) error {
 	var run job
 	switch c.impl {
 	case "ours":
-		run = ours
+		run = func(data []byte) ([]output, stages, error) { return ours(data, imageproc.Widths(c.widths, c.quality)) }
 	case "naive":
-		run = naive
+		run = func(data []byte) ([]output, stages, error) { return naive(data, c.widths, c.quality) }
+	case "render":
+		t, err := parseTarget(c.target)
+		if err != nil {
+			return err
+		}
+		run = func(data []byte) ([]output, stages, error) { return ours(data, []imageproc.Target{t}) }
+	case "webp":
+		return runWebPChild(c, data)
 	default:
 		return fmt.Errorf("unknown implementation %q", c.impl)
 	}
 	r := report{Impl: c.impl, Photo: c.photo}
 
+	if c.impl == "render" {
+		t := time.Now()
+		_, st, err := run(data)
+		if err != nil {
+			return err
+		}
+		r.FirstMS, r.FirstStages = ms(time.Since(t)), st.ms()
+	}
 	// The sampler needs a second P to run beside the job; with GOMAXPROCS=1 it would only get the CPU at the
 	// job's preemption points and miss short peaks. Timed runs go back to the requested GOMAXPROCS.
-	procs := runtime.GOMAXPROCS(max(2, c.gomaxprocs))
+	procs := runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
 	stop := sampleHeap()
-	out, _, err := run(data, c.widths, c.quality)
+	t := time.Now()
+	out, st, err := run(data)
+	if c.impl != "render" {
+		r.FirstMS, r.FirstStages = ms(time.Since(t)), st.ms()
+	}
 	r.PeakHeapMB = float64(stop()) / (1 << 20)
 	runtime.GOMAXPROCS(procs)
 	if err != nil {
 		return err
 	}
-	r.Outputs = out
+	if r.Outputs, err = writeOutputs(c.outDir, c.impl, out); err != nil {
+		return err
+	}
 
-	var total, dec, res, enc []float64
+	if c.profile != "" {
+		f, err := os.Create(c.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	var total []float64
+	var sts []stages
 	for range c.n {
 		t := time.Now()
-		_, st, err := run(data, c.widths, c.quality)
+		_, st, err := run(data)
 		if err != nil {
 			return err
 		}
 		total = append(total, ms(time.Since(t)))
-		dec, res, enc = append(dec, ms(st.Decode)), append(res, ms(st.Resize)), append(enc, ms(st.Encode))
+		sts = append(sts, st)
+	}
+	if c.profile != "" {
+		pprof.StopCPUProfile()
 	}
 	r.MedianMS, r.MinMS = median(total), slices.Min(total)
-	r.DecodeMS, r.ResizeMS, r.EncodeMS = median(dec), median(res), median(enc)
+	r.Stages = medianStages(sts)
 	if r.PeakRSSMB, err = peakRSS(); err != nil {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-// ours is the resize function's code path.
-func ours(data []byte, widths []int, quality int) ([]output, stages, error) {
-	res, err := imageproc.Process(context.Background(), data, imageproc.Request{Targets: imageproc.Widths(widths, quality)})
+// ours is the resize function's code path: imageproc.Process with these targets.
+func ours(data []byte, targets []imageproc.Target) ([]output, stages, error) {
+	res, err := imageproc.Process(context.Background(), data, imageproc.Request{Targets: targets})
 	if err != nil {
 		return nil, stages{}, err
 	}
 	out := make([]output, len(res.Outputs))
 	for i, d := range res.Outputs {
-		out[i] = output{d.Width, d.Height, len(d.Data), d.Data}
+		out[i] = output{Width: d.Width, Height: d.Height, Bytes: len(d.Data), Data: d.Data}
 	}
-	return out, stages{Decode: res.Stages.Decode + res.Stages.Colour, Resize: res.Stages.Resize, Encode: res.Stages.Encode}, nil
+	s := res.Stages
+	return out, stages{Decode: s.Decode, Colour: s.Colour, Resize: s.Resize, Encode: s.Encode}, nil
+}
+
+// parseTarget reads a render target as WxH:fit:format:quality, 640x640:cover:webp:80 say; H may be 0.
+func parseTarget(s string) (imageproc.Target, error) {
+	var t imageproc.Target
+	f := strings.Split(s, ":")
+	if len(f) != 4 {
+		return t, fmt.Errorf("target %q: want WxH:fit:format:quality", s)
+	}
+	var err error
+	if _, err = fmt.Sscanf(f[0], "%dx%d", &t.Width, &t.Height); err != nil {
+		return t, fmt.Errorf("target %q: %w", s, err)
+	}
+	t.Fit = imageproc.Fit(f[1])
+	if t.Format, err = formatOf(f[2]); err != nil {
+		return t, err
+	}
+	if t.Quality, err = strconv.Atoi(f[3]); err != nil {
+		return t, fmt.Errorf("target %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// writeOutputs writes each output to dir (nothing without one) and drops the data from the report.
+func writeOutputs(dir, prefix string, outs []output) ([]output, error) {
+	if dir == "" {
+		return outs, nil
+	}
+	for i := range outs {
+		outs[i].File = filepath.Join(dir, fmt.Sprintf("%s-%d.%s", prefix, i, sniffExt(outs[i].Data)))
+		if err := os.WriteFile(outs[i].File, outs[i].Data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return outs, nil
+}
+
+// sniffExt names a file by its content: WebP files start with RIFF, PNG with its signature, the rest are JPEG.
+func sniffExt(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("RIFF")):
+		return "webp"
+	case bytes.HasPrefix(b, []byte("\x89PNG")):
+		return "png"
+	}
+	return "jpg"
 }
 
 // sampleHeap polls the bytes held by heap objects (live or not yet swept, which is what the process must map)
@@ -144,6 +240,27 @@ func peakRSS() (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+func (s stages) ms() stageMS {
+	return stageMS{ms(s.Decode), ms(s.Colour), ms(s.Resize), ms(s.Encode)}
+}
+
+// medianStages is the median of each stage on its own, so the stages need not add up to the median total.
+func medianStages(sts []stages) stageMS {
+	pick := func(f func(stages) time.Duration) float64 {
+		v := make([]float64, len(sts))
+		for i, s := range sts {
+			v[i] = ms(f(s))
+		}
+		return median(v)
+	}
+	return stageMS{
+		Decode: pick(func(s stages) time.Duration { return s.Decode }),
+		Colour: pick(func(s stages) time.Duration { return s.Colour }),
+		Resize: pick(func(s stages) time.Duration { return s.Resize }),
+		Encode: pick(func(s stages) time.Duration { return s.Encode }),
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -44,7 +44,7 @@ func naive(data []byte, widths []int, quality int) ([]output, stages, error) {
 		if err != nil {
 			return nil, st, err
 		}
-		out = append(out, output{small.Bounds().Dx(), small.Bounds().Dy(), buf.Len(), buf.Bytes()})
+		out = append(out, output{Width: small.Bounds().Dx(), Height: small.Bounds().Dy(), Bytes: buf.Len(), Data: buf.Bytes()})
 	}
 	return out, st, nil
 }

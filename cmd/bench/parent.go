@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"image"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,16 +10,23 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
-	"github.com/imgpipe/imgpipe/pkg/imagequality"
 )
 
 // photoResult gathers everything measured for one photo.
 type photoResult struct {
-	name, source string
-	sizeMB       float64
-	ours, naive  report
-	sharp        *sharpReport
-	ssim         *quality // nil with -nossim
+	name, source     string
+	sizeMB           float64
+	pixels           int
+	ours, naive      report
+	typical, cascade *sharpReport    // nil without -sharp
+	at               map[int]procRun // the speed-up runs, by thread count
+	q                *scores         // nil with -nossim
+}
+
+// procRun is the job timed at another thread count, for the speed-up table.
+type procRun struct {
+	ours             report
+	typical, cascade *sharpReport
 }
 
 // runParent measures every photo and prints the tables.
@@ -32,32 +35,55 @@ func runParent(c config) error {
 	if err != nil {
 		return err
 	}
-	if c.synthetic {
-		dir, err := os.MkdirTemp("", "bench-synthetic")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		p, err := writeSynthetic(dir)
+	work, err := os.MkdirTemp("", "bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if c.synthetic && c.job {
+		p, err := writeSynthetic(work)
 		if err != nil {
 			return err
 		}
 		photos = append(photos, p)
+	}
+	if c.profileDir != "" {
+		if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	var results []photoResult
-	for _, p := range photos {
-		fmt.Fprintf(os.Stderr, "bench: %s\n", filepath.Base(p))
-		r, err := measure(c, self, p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", filepath.Base(p), err)
+	if c.job {
+		for _, p := range photos {
+			fmt.Fprintf(os.Stderr, "bench: %s\n", filepath.Base(p))
+			dir := filepath.Join(work, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return err
+			}
+			r, err := measure(c, self, p, dir)
+			if err != nil {
+				return fmt.Errorf("%s: %w", filepath.Base(p), err)
+			}
+			results = append(results, r)
 		}
-		results = append(results, r)
 	}
-	printTables(os.Stdout, c, results)
+	var sv *serveResult
+	if c.serve {
+		if sv, err = serveBench(c, self, photos, work); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	var fr *formatsResult
+	if c.formats {
+		if fr, err = formatsBench(c, self, photos, work); err != nil {
+			return fmt.Errorf("formats: %w", err)
+		}
+	}
+	printReport(os.Stdout, c, results, sv, fr)
 	return nil
 }
 
@@ -84,113 +110,88 @@ func corpus(c config) ([]string, error) {
 	return photos, nil
 }
 
-// measure runs both implementations in their own child processes, sharp if asked, and the quality scores.
-func measure(c config, self, photo string) (photoResult, error) {
+// measure runs every implementation on one photo, each in its own process, then scores the outputs. dir holds
+// the outputs for the scoring.
+func measure(c config, self, photo, dir string) (photoResult, error) {
 	data, err := os.ReadFile(photo)
 	if err != nil {
 		return photoResult{}, err
 	}
-	r := photoResult{name: filepath.Base(photo), sizeMB: float64(len(data)) / 1e6}
+	r := photoResult{name: filepath.Base(photo), sizeMB: float64(len(data)) / 1e6, at: map[int]procRun{}}
 	if info, err := imagefile.Inspect(data, 0); err == nil {
 		w, h := info.Upright()
-		r.source = fmt.Sprintf("%dx%d", w, h)
+		r.source, r.pixels = fmt.Sprintf("%dx%d", w, h), w*h
 	}
-	for _, impl := range []string{"ours", "naive"} {
-		rep, err := runChildProcess(c, self, impl, photo)
-		if err != nil {
-			return r, err
-		}
-		if impl == "ours" {
-			r.ours = rep
-		} else {
-			r.naive = rep
-		}
+	main := c.procs[0]
+	profile := ""
+	if c.profileDir != "" {
+		profile = filepath.Join(c.profileDir, strings.TrimSuffix(r.name, filepath.Ext(r.name))+".prof")
+	}
+	if r.ours, err = runChildProcess(c, self, "ours", photo, main, c.n, "-out", dir, "-profile", profile); err != nil {
+		return r, err
+	}
+	if r.naive, err = runChildProcess(c, self, "naive", photo, main, c.naiveN, "-out", dir); err != nil {
+		return r, err
 	}
 	if c.sharp {
-		if r.sharp, err = runSharp(c, photo); err != nil {
+		if r.typical, err = runAnchor(c, photo, modeTypical, main); err != nil {
+			return r, err
+		}
+		if r.cascade, err = runAnchor(c, photo, modeCascade, main); err != nil {
 			return r, err
 		}
 	}
-	if !c.skipSSIM {
-		q, err := scoreQuality(c, data)
-		if err != nil {
+	for _, p := range c.speedupProcs() {
+		var pr procRun
+		if pr.ours, err = runChildProcess(c, self, "ours", photo, p, c.n); err != nil {
 			return r, err
 		}
-		r.ssim = &q
+		if c.sharp {
+			if pr.typical, err = runAnchor(c, photo, modeTypical, p); err != nil {
+				return r, err
+			}
+			if pr.cascade, err = runAnchor(c, photo, modeCascade, p); err != nil {
+				return r, err
+			}
+		}
+		r.at[p] = pr
 	}
+	if c.skipSSIM {
+		return r, nil
+	}
+	var sharpOut map[string][]output
+	if c.sharp {
+		timed := map[string]*sharpReport{modeTypical: r.typical, modeCascade: r.cascade}
+		if sharpOut, err = sharpOutputs(c, photo, dir, timed); err != nil {
+			return r, err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "bench: %s: scoring\n", r.name)
+	q, err := scoreJob(c, data, r.ours.Outputs, r.naive.Outputs, sharpOut)
+	if err != nil {
+		return r, err
+	}
+	r.q = &q
 	return r, nil
 }
 
-// runChildProcess re-executes the binary with -child, so VmHWM belongs to one implementation on one photo.
-func runChildProcess(c config, self, impl, photo string) (report, error) {
-	widths := make([]string, len(c.widths))
-	for i, w := range c.widths {
-		widths[i] = strconv.Itoa(w)
-	}
-	cmd := exec.Command(self, "-child", "-impl", impl, "-photo", photo, "-n", strconv.Itoa(c.n),
-		"-gomaxprocs", strconv.Itoa(c.gomaxprocs), "-quality", strconv.Itoa(c.quality),
-		"-widths", strings.Join(widths, ","))
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(c.gomaxprocs))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return report{}, fmt.Errorf("%s child: %w", impl, err)
-	}
+// runChildProcess re-executes the binary with -child, pinned to procs CPUs with GOMAXPROCS=procs, so that VmHWM
+// belongs to one implementation on one photo.
+func runChildProcess(c config, self, impl, photo string, procs, n int, extra ...string) (report, error) {
+	args := []string{"-child", "-impl", impl, "-photo", photo, "-n", strconv.Itoa(n),
+		"-quality", strconv.Itoa(c.quality), "-widths", joinInts(c.widths)}
+	cmd := pinned(procs, self, append(args, extra...)...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
 	var rep report
-	return rep, json.Unmarshal(out, &rep)
+	if err := runJSON(cmd, &rep); err != nil {
+		return rep, fmt.Errorf("%s child: %w", impl, err)
+	}
+	return rep, nil
 }
 
-// quality holds the lowest SSIM over a photo's derivatives.
-type quality struct {
-	ours     float64 // ours against the reference encoded like ours: what the pipeline's shortcuts cost
-	oursAbs  float64 // ours against the unencoded reference, JPEG loss included
-	naiveAbs float64 // the same for the baseline, to show how much of that is the encoder's
-}
-
-// scoreQuality scores each derivative against the reference: the full-resolution standard decode, oriented,
-// resized with Lanczos to the derivative's size. That is exactly what the naive baseline encodes, so the naive
-// derivative, decoded, is the reference after the same encoder at the same quality, and comparing ours with it
-// isolates what the faster decode and resize cost. The scores against the unencoded reference add the JPEG loss,
-// which is the same for every pipeline using this encoder and quality.
-func scoreQuality(c config, data []byte) (quality, error) {
-	q := quality{ours: math.Inf(1), oursAbs: math.Inf(1), naiveAbs: math.Inf(1)}
-	ref, err := naiveReference(data)
-	if err != nil {
-		return q, err
-	}
-	o, _, err := ours(data, c.widths, c.quality)
-	if err != nil {
-		return q, err
-	}
-	n, _, err := naive(data, c.widths, c.quality)
-	if err != nil {
-		return q, err
-	}
-	for i, w := range c.widths {
-		want := naiveResize(ref, w)
-		oi, err := decodeOutput(o[i])
-		if err != nil {
-			return q, err
-		}
-		ni, err := decodeOutput(n[i])
-		if err != nil {
-			return q, err
-		}
-		for _, s := range []struct {
-			a, b image.Image
-			into *float64
-		}{{oi, ni, &q.ours}, {oi, want, &q.oursAbs}, {ni, want, &q.naiveAbs}} {
-			v, err := imagequality.SSIM(s.a, s.b)
-			if err != nil {
-				return q, fmt.Errorf("derivative %d: %w", w, err)
-			}
-			*s.into = min(*s.into, v)
-		}
-	}
-	return q, nil
-}
-
-func decodeOutput(o output) (image.Image, error) {
-	img, _, err := image.Decode(bytes.NewReader(o.Data))
-	return img, err
+// childJSON runs a child that prints some other JSON report (the webp child).
+func childJSON(self string, procs int, v any, args ...string) error {
+	cmd := pinned(procs, self, append([]string{"-child"}, args...)...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	return runJSON(cmd, v)
 }

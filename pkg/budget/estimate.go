@@ -123,8 +123,9 @@ func pngOutputBytes(info imagefile.Info) int64 {
 }
 
 // scaleN mirrors jpegscale.ScaleNFor through imageproc.JPEGScale: the smallest N whose ceil(side*N/8) keeps
-// minWidth, where side is the stored side that becomes the upright width.
+// minWidth and its tenth of headroom, where side is the stored side that becomes the upright width.
 func scaleN(info imagefile.Info, minWidth int) int {
+	minWidth += minWidth / 10
 	side := info.Width
 	if info.Orientation >= 5 && info.Orientation <= 8 {
 		side = info.Height

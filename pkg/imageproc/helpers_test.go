@@ -164,7 +164,43 @@ func decodeDerivative(t testing.TB, d Output) *image.NRGBA {
 	if b := img.Bounds(); b.Dx() != d.Width || b.Dy() != d.Height {
 		t.Fatalf("derivative %d: data is %dx%d, declared %dx%d", d.Target.Width, b.Dx(), b.Dy(), d.Width, d.Height)
 	}
+	if name == "webp" {
+		return vp8ToNRGBA(img)
+	}
 	return toNRGBA(img)
+}
+
+// vp8ToNRGBA is a lossy WebP as a browser shows it. golang.org/x/image/webp returns the stored YUV planes, which
+// Go's colour model reads as JPEG's full range; VP8 stores BT.601 studio swing (luma 16-235), which libwebp's
+// decoder expands. A lossless WebP decodes to NRGBA already.
+func vp8ToNRGBA(img image.Image) *image.NRGBA {
+	var m *image.YCbCr
+	var alpha []uint8
+	var astride int
+	switch v := img.(type) {
+	case *image.YCbCr:
+		m = v
+	case *image.NYCbCrA:
+		m, alpha, astride = &v.YCbCr, v.A, v.AStride
+	default:
+		return toNRGBA(img)
+	}
+	b := m.Bounds()
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	c8 := func(v float64) uint8 { return uint8(min(255, max(0, v+0.5))) }
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			yy := 1.164 * (float64(m.Y[m.YOffset(b.Min.X+x, b.Min.Y+y)]) - 16)
+			ci := m.COffset(b.Min.X+x, b.Min.Y+y)
+			cb, cr := float64(m.Cb[ci])-128, float64(m.Cr[ci])-128
+			a := uint8(255)
+			if alpha != nil {
+				a = alpha[y*astride+x]
+			}
+			out.SetNRGBA(x, y, color.NRGBA{c8(yy + 1.596*cr), c8(yy - 0.813*cr - 0.391*cb), c8(yy + 2.018*cb), a})
+		}
+	}
+	return out
 }
 
 func toNRGBA(img image.Image) *image.NRGBA {

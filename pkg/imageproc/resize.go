@@ -115,7 +115,8 @@ func resizeYCbCr(m *image.YCbCr, w, h int) *image.YCbCr {
 	var wg sync.WaitGroup
 	wg.Go(func() { y = resizePlane(lumaPlane(m), w, h) })
 	cb, cr := chromaPlanes(m)
-	cb, cr = resizePlane(cb, cw, ch), resizePlane(cr, cw, ch)
+	rc := newResizer(cb.w, cb.h, cw, ch)
+	cb, cr = rc.resize(cb), rc.resize(cr)
 	wg.Wait()
 	return &image.YCbCr{Y: y.pix, Cb: cb.pix, Cr: cr.pix, YStride: y.stride, CStride: cb.stride,
 		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, w, h)}

@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"runtime"
@@ -88,5 +89,44 @@ func TestBoxShrinkWeighsColourByAlpha(t *testing.T) {
 	p := plane{pix: []uint8{10, 20, 30, 40, 50}, w: 5, h: 1, stride: 5}
 	if got := boxShrink(p, 2, 1); string(got.pix) != string([]uint8{15, 35, 50}) {
 		t.Errorf("plane edges: %v", got.pix)
+	}
+}
+
+// TestBoxShrinkOf16BitImages holds the reused-row path for the 16-bit images image/png returns to imaging's
+// conversion, pixel for pixel, and to its purpose: shrinking allocates the output and one row, not a row per row.
+func TestBoxShrinkOf16BitImages(t *testing.T) {
+	const w, h = 301, 97
+	r := image.Rect(0, 0, w, h)
+	n64, r64, g16 := image.NewNRGBA64(r), image.NewRGBA64(r), image.NewGray16(r)
+	for y := range h {
+		for x := range w {
+			v := uint16(x*977 + y*131)
+			a := uint16(0xffff)
+			switch (x / 7) % 3 { // opaque, transparent and translucent runs
+			case 1:
+				a = 0
+			case 2:
+				a = uint16(0x4000 + y*97)
+			}
+			n64.SetNRGBA64(x, y, color.NRGBA64{R: v, G: ^v, B: v / 3, A: a})
+			p := uint32(a)
+			r64.SetRGBA64(x, y, color.RGBA64{R: uint16(uint32(v) * p / 0xffff), G: uint16(uint32(^v) * p / 0xffff),
+				B: uint16(uint32(v/3) * p / 0xffff), A: a})
+			g16.SetGray16(x, y, color.Gray16{Y: v})
+		}
+	}
+	for name, img := range map[string]image.Image{"NRGBA64": n64, "RGBA64": r64, "Gray16": g16} {
+		t.Run(name, func(t *testing.T) {
+			got := boxShrinkImage(img, 3, 2)
+			want := boxShrinkImage(imaging.Clone(img), 3, 2)
+			if !bytes.Equal(got.Pix, want.Pix) {
+				t.Fatal("the shrink of the 16-bit image differs from the shrink of imaging's 8-bit conversion")
+			}
+			alloc := allocated(func() { boxShrinkImage(img, 3, 2) })
+			out := uint64(len(got.Pix)) + 8*4*uint64(got.Rect.Dx()) + 4*w // output, accumulator, one row
+			if alloc > out+out/2 {
+				t.Errorf("shrinking allocated %d bytes; the output, accumulator and one row are %d", alloc, out)
+			}
+		})
 	}
 }

@@ -23,20 +23,42 @@ func encodeWebP(w io.Writer, img image.Image, quality int) error {
 }
 
 // contiguousYUVA copies a 4:2:0 frame into the single Y, Cb, Cr, A allocation, with rows exactly as wide as the
-// picture, that the WebAssembly encoder reads as one buffer; alpha is opaque.
+// picture, that the WebAssembly encoder reads as one buffer; alpha is opaque. It also maps the samples from JPEG's
+// full range to the studio swing VP8 stores (luma 16-235, chroma 16-240 around 128): libwebp takes YUV planes as
+// they are and every decoder expands them again, so full-range planes would come out with their contrast
+// stretched by 255/219, shadows and highlights clipped (TestWebPKeepsLevels).
 func contiguousYUVA(m *image.YCbCr) *image.NYCbCrA {
 	b := m.Bounds()
 	out := image.NewNYCbCrA(image.Rect(0, 0, b.Dx(), b.Dy()), image.YCbCrSubsampleRatio420)
 	for y := 0; y < b.Dy(); y++ {
-		copy(out.Y[y*out.YStride:][:b.Dx()], m.Y[m.YOffset(b.Min.X, b.Min.Y+y):])
+		studio(out.Y[y*out.YStride:][:b.Dx()], m.Y[m.YOffset(b.Min.X, b.Min.Y+y):], &studioLuma)
 	}
 	cb, cr := chromaPlanes(m)
 	for y := 0; y < cb.h; y++ {
-		copy(out.Cb[y*out.CStride:][:cb.w], cb.pix[y*cb.stride:])
-		copy(out.Cr[y*out.CStride:][:cr.w], cr.pix[y*cr.stride:])
+		studio(out.Cb[y*out.CStride:][:cb.w], cb.pix[y*cb.stride:], &studioChroma)
+		studio(out.Cr[y*out.CStride:][:cr.w], cr.pix[y*cr.stride:], &studioChroma)
 	}
 	for i := range out.A {
 		out.A[i] = 0xff
 	}
 	return out
+}
+
+// studioLuma and studioChroma map full-range samples to studio swing, rounded.
+var studioLuma, studioChroma = func() (l, c [256]uint8) {
+	for v := range 256 {
+		l[v] = uint8(16 + (v*219+127)/255)
+		if d := (v - 128) * 224; d < 0 {
+			c[v] = uint8(128 - (-d+127)/255)
+		} else {
+			c[v] = uint8(128 + (d+127)/255)
+		}
+	}
+	return l, c
+}()
+
+func studio(dst, src []uint8, lut *[256]uint8) {
+	for i, v := range src[:len(dst)] {
+		dst[i] = lut[v]
+	}
 }
