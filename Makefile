@@ -34,9 +34,11 @@ test-dynamo: ## Start a private dynalite on 127.0.0.1 (installing it with npm if
 e2e: ## End-to-end test of the real bootstrap binaries under a Lambda Runtime API, against MinIO (built once, cached)
 	MINIO_REQUIRED=1 $(GO) test -count=1 -v -run . ./e2e/
 
-# -sharp times sharp (libvips) in the same run; -synthetic50 adds a generated 50 MP photo for the memory figure.
-BENCH_FLAGS ?= -n 7 -gomaxprocs 1 -sharp -synthetic50
-bench: ## Time the resize job against a naive baseline and sharp on real photos, pinned to one core
+# -sharp times sharp (libvips) in the same run; -synthetic50 adds a generated 50 MP photo for the memory figure;
+# -gomaxprocs 1,2 adds the two-core speed-up; -serve the on-demand render against sharp's; -formats HEIC, AVIF and
+# the colour transform.
+BENCH_FLAGS ?= -n 7 -gomaxprocs 1,2 -sharp -synthetic50 -serve -formats
+bench: ## Time the resize job and a render against a naive baseline and sharp on real photos, pinned to one core
 	$(GO) build -o build/bench ./cmd/bench
 	$(if $(shell command -v taskset),taskset -c 0,) build/bench $(BENCH_FLAGS)
 

@@ -12,7 +12,7 @@
 //
 // The default run, as `make bench` does it:
 //
-//	go build -o build/bench ./cmd/bench && taskset -c 0 build/bench -n 7 -gomaxprocs 1 -sharp -synthetic50 -serve -formats
+//	go build -o build/bench ./cmd/bench && taskset -c 0 build/bench -n 7 -gomaxprocs 1,2 -sharp -synthetic50 -serve -formats
 package main
 
 import (
