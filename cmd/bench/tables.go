@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/imgpipe/imgpipe/pkg/imageproc"
 	"io"
 	"math"
 	"slices"
@@ -346,12 +347,16 @@ func printServe(w io.Writer, c config, sv *serveResult) {
 	fmt.Fprintln(w)
 
 	fmt.Fprintf(w, "**WebP methods** at quality %d on the %dx%d frame of %s (1 core, median (min) of up to 5 encodes "+
-		"after a warm-up; imageproc uses the method its webpMethod names):\n\n", wp.Quality, wp.Width, wp.Height,
-		shortName(sv.photo))
+		"after a warm-up; imageproc.WebPMethod, which the serve function and FORMATS=webp use, is %d):\n\n",
+		wp.Quality, wp.Width, wp.Height, shortName(sv.photo), imageproc.WebPMethod)
 	t = table{head: []string{"method", "", "ms", "bytes", "SSIM", "time / method 0", "bytes / method 0"}}
 	for i, m := range wp.Methods {
 		m0 := wp.Methods[0]
-		t.add(fmt.Sprint(m.Method), "", msCell(m.MedianMS, m.MinMS), fmt.Sprint(m.Bytes), ssimCell(sv.methodQ[i].ssim),
+		mark := ""
+		if m.Method == imageproc.WebPMethod {
+			mark = "**used**"
+		}
+		t.add(fmt.Sprint(m.Method), mark, msCell(m.MedianMS, m.MinMS), fmt.Sprint(m.Bytes), ssimCell(sv.methodQ[i].ssim),
 			ratio(m.MedianMS, m0.MedianMS), ratio(float64(m.Bytes), float64(m0.Bytes)))
 	}
 	t.print(w)

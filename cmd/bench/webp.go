@@ -19,7 +19,7 @@ import (
 
 // The WebP experiment of -serve, in a fresh child process: what the first encode costs (github.com/gen2brain/webp
 // compiles libwebp's WebAssembly under wazero once per process), and libwebp's methods 0-4 on one frame at the same
-// quality setting, to check the choice of imageproc's webpMethod.
+// quality setting, to check the choice of imageproc.WebPMethod.
 
 // webpMethods are the methods compared; 5 and 6 only add more of what 4 does, far slower.
 var webpMethods = []int{0, 1, 2, 3, 4}

@@ -12,8 +12,9 @@ const (
 	// webpLosslessBytesPerPixel covers x/image/webp's lossless decoder: the ARGB pixels, the transforms' copies
 	// and the NRGBA result.
 	webpLosslessBytesPerPixel = 12
-	// webpEncoderBytes is the WebP encoder's WebAssembly memory, allocated once and kept.
-	webpEncoderBytes = 48 << 20
+	// webpEncoderBytes is the WebP encoder's WebAssembly memory, allocated once and kept (at imageproc.WebPMethod 2;
+	// method 0 needed 48 MB).
+	webpEncoderBytes = 64 << 20
 	// fixedBytes covers the decoders' tables and state and the allocator's rounding of large buffers.
 	fixedBytes = 1 << 20
 )
