@@ -111,7 +111,7 @@ func printFormats(w io.Writer, c config, fr *formatsResult) {
 	fmt.Fprintf(w, "**Formats and colour** (issue 8): %s converted by ImageMagick with lcms (profile embedded), "+
 		"heif-enc and avifenc, then the resize job (widths %s) on each; GOMAXPROCS=%d, median ms of %d runs. "+
 		"colour is the transform to sRGB, run on the reduced decode; HEIC and AVIF decode in WebAssembly "+
-		"(libheif with libde265, libavif with dav1d/aom), at full size.\n\n",
+		"(libheif with libde265, libavif with libaom), at full size.\n\n",
 		photo, joinInts(c.widths), c.procs[0], c.n)
 	var t table
 	t.head = []string{"input", "file MB", "decode", "colour", "resize", "encode", "total", "colour / total", "× sRGB JPEG", "peak RSS MB"}
