@@ -101,7 +101,7 @@ func startWith(t *testing.T, catalog map[string]string) *pipeline {
 	env := map[string]string{
 		"BUCKET": bucket, "AWS_REGION": p.minio.Region, "S3_ENDPOINT": p.minio.Endpoint,
 		"S3_ACCESS_KEY_ID": p.minio.AccessKey, "S3_SECRET_ACCESS_KEY": p.minio.SecretKey,
-		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "4194304", "SIGNING_KEY": signingKey,
+		"CORS_ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug", "MAX_SOURCE_BYTES": "8388608", "SIGNING_KEY": signingKey,
 	}
 	for k, v := range catalog {
 		env[k] = v
@@ -316,7 +316,7 @@ func TestCorruptPhotoIsQuarantinedNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Over MAX_SOURCE_BYTES: quarantined by a server-side copy, never read into memory, and never lost.
-	huge := bytes.Repeat([]byte{0xAB}, 5<<20)
+	huge := bytes.Repeat([]byte{0xAB}, 9<<20)
 	_, err = p.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("staging/huge file.jpg"),
 		Body: bytes.NewReader(huge)})
 	if err != nil {
