@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/testimage"
 )
@@ -34,9 +35,15 @@ type formatResult struct {
 const srgbProfile = "/usr/share/color/icc/colord/sRGB.icc"
 
 func formatCases(convert, p3 string) []formatCase {
+	// RGB JPEGs are 4:2:0 as cameras and phones write them (ImageMagick would keep 4:4:4 at quality 92); CMYK
+	// ones keep every channel whole, as print workflows write them and as image/jpeg requires.
 	toProfile := func(profile string) func(in, out string) *exec.Cmd {
 		return func(in, out string) *exec.Cmd {
-			return exec.Command(convert, in, "-profile", srgbProfile, "-profile", profile, "-quality", "92", out)
+			args := []string{in, "-profile", srgbProfile, "-profile", profile, "-quality", "92"}
+			if !strings.Contains(profile, "cmyk") {
+				args = append(args, "-sampling-factor", "2x2")
+			}
+			return exec.Command(convert, append(args, out)...)
 		}
 	}
 	return []formatCase{

@@ -71,24 +71,72 @@ func TestApplyLayouts(t *testing.T) {
 	}
 }
 
-// TestApplySubsampled checks that 4:2:0 input becomes a 4:4:4 image whose every pixel is the conversion of the
-// source pixel it covers (chroma replicated, as YCbCr.At reads it).
+// TestApplySubsampled checks that 4:2:0 input stays 4:2:0: each pixel's luma is the conversion of the source
+// pixel it covers (chroma replicated, as YCbCr.At reads it), and each block's chroma is the mean of its pixels'
+// converted chroma. Odd sizes leave blocks of one and two pixels at the edges.
 func TestApplySubsampled(t *testing.T) {
 	tr := adobeRGB(t)
-	src := toYCbCr(testPicture(), image.YCbCrSubsampleRatio420)
-	exp := viaNRGBA(t, tr, src)
-	got, err := tr.Apply(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, ok := got.(*image.YCbCr)
-	if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio444 {
-		t.Fatalf("got %T, want 4:4:4 YCbCr", got)
-	}
-	if d := maxDiff(got, exp); d > 3 {
-		t.Errorf("differs by %d steps", d)
+	for _, size := range []image.Point{{64, 48}, {63, 47}, {1, 1}} {
+		src := toYCbCr(cropTo(testPicture(), size), image.YCbCrSubsampleRatio420)
+		exp444, err := tr.Apply(toYCbCr444(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := exp444.(*image.YCbCr)
+		got, err := tr.Apply(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, ok := got.(*image.YCbCr)
+		if !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 || y.Rect != src.Rect {
+			t.Fatalf("%v: got %T %v, want 4:2:0 YCbCr %v", size, got, typeName(got), src.Rect)
+		}
+		for py := 0; py < size.Y; py++ {
+			for px := 0; px < size.X; px++ {
+				if a, b := y.Y[y.YOffset(px, py)], want.Y[want.YOffset(px, py)]; a != b {
+					t.Fatalf("%v: luma at (%d,%d) is %d, the pixel's conversion %d", size, px, py, a, b)
+				}
+			}
+		}
+		for cy := 0; cy < (size.Y+1)/2; cy++ {
+			for cx := 0; cx < (size.X+1)/2; cx++ {
+				var sb, sr, n int
+				for py := 2 * cy; py < min(2*cy+2, size.Y); py++ {
+					for px := 2 * cx; px < min(2*cx+2, size.X); px++ {
+						i := want.COffset(px, py)
+						sb, sr, n = sb+int(want.Cb[i]), sr+int(want.Cr[i]), n+1
+					}
+				}
+				i := y.COffset(2*cx, 2*cy)
+				if d := max(abs(int(y.Cb[i])-(sb+n/2)/n), abs(int(y.Cr[i])-(sr+n/2)/n)); d > 0 {
+					t.Fatalf("%v: chroma of block (%d,%d) is %d off its pixels' mean", size, cx, cy, d)
+				}
+			}
+		}
 	}
 }
+
+// toYCbCr444 is m with its chroma replicated to every pixel, as YCbCr.At reads it.
+func toYCbCr444(m *image.YCbCr) *image.YCbCr {
+	out := image.NewYCbCr(m.Rect, image.YCbCrSubsampleRatio444)
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		for x := m.Rect.Min.X; x < m.Rect.Max.X; x++ {
+			c := m.YCbCrAt(x, y)
+			out.Y[out.YOffset(x, y)], out.Cb[out.COffset(x, y)], out.Cr[out.COffset(x, y)] = c.Y, c.Cb, c.Cr
+		}
+	}
+	return out
+}
+
+func cropTo(m *image.NRGBA, size image.Point) *image.NRGBA {
+	out := image.NewNRGBA(image.Rectangle{Max: size})
+	for y := range size.Y {
+		copy(out.Pix[y*out.Stride:][:4*size.X], m.Pix[y*m.Stride:])
+	}
+	return out
+}
+
+func abs(v int) int { return max(v, -v) }
 
 // TestApplyAlpha checks that translucent pixels keep their alpha and are converted by their unpremultiplied
 // colour.
