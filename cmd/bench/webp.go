@@ -50,7 +50,7 @@ type methodResult struct {
 // the same 4:2:0 layout encodeWebP passes to libwebp, and within JPEG's rounding of the same pixels.
 func runWebPChild(c config, data []byte) error {
 	r := webpReport{Native: webp.Dynamic() == nil, Quality: imageproc.DefaultWebPQuality}
-	small := yuva(image.NewYCbCr(image.Rect(0, 0, 64, 64), image.YCbCrSubsampleRatio420))
+	small := imageproc.WebPFrame(image.NewYCbCr(image.Rect(0, 0, 64, 64), image.YCbCrSubsampleRatio420))
 	for i, into := range []*float64{&r.ColdMS, &r.WarmMS} {
 		t := time.Now()
 		if err := webp.Encode(&bytes.Buffer{}, small, webp.Options{Quality: r.Quality}); err != nil {
@@ -71,7 +71,7 @@ func runWebPChild(c config, data []byte) error {
 	if !ok || ycc.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		return fmt.Errorf("the 1920 px derivative decodes to %T, not 4:2:0 YCbCr", img)
 	}
-	frame := yuva(ycc)
+	frame := imageproc.WebPFrame(ycc)
 	r.Width, r.Height = ycc.Rect.Dx(), ycc.Rect.Dy()
 	runs := min(c.n, 5) // method 4 takes about a second here
 	for _, m := range webpMethods {
@@ -99,43 +99,4 @@ func runWebPChild(c config, data []byte) error {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// yuva copies a 4:2:0 frame into one opaque NYCbCrA allocation with rows exactly as wide as the picture, the
-// layout imageproc's encodeWebP hands to the WebAssembly encoder. It also maps JPEG's full-range samples to the
-// studio swing VP8 defines (luma 16-235, chroma 16-240), as imageproc's encodeWebP does: libwebp takes YUV planes
-// as they are, and every decoder expands them again.
-func yuva(m *image.YCbCr) *image.NYCbCrA {
-	b := m.Bounds()
-	out := image.NewNYCbCrA(image.Rect(0, 0, b.Dx(), b.Dy()), image.YCbCrSubsampleRatio420)
-	for y := range b.Dy() {
-		studioRow(out.Y[y*out.YStride:][:b.Dx()], m.Y[m.YOffset(b.Min.X, b.Min.Y+y):], studioY)
-	}
-	cw, ch := (b.Dx()+1)/2, (b.Dy()+1)/2
-	for y := range ch {
-		off := m.COffset(b.Min.X, b.Min.Y+2*y)
-		studioRow(out.Cb[y*out.CStride:][:cw], m.Cb[off:], studioC)
-		studioRow(out.Cr[y*out.CStride:][:cw], m.Cr[off:], studioC)
-	}
-	for i := range out.A {
-		out.A[i] = 0xff
-	}
-	return out
-}
-
-func studioRow(dst, src []uint8, f func(uint8) uint8) {
-	for i, v := range src[:len(dst)] {
-		dst[i] = f(v)
-	}
-}
-
-// studioY maps full-range luma 0-255 to 16-235, and studioC chroma 0-255 to 16-240 around 128, rounding.
-func studioY(v uint8) uint8 { return uint8(16 + (int(v)*219+127)/255) }
-
-func studioC(v uint8) uint8 {
-	d := (int(v) - 128) * 224
-	if d < 0 {
-		return uint8(128 - (-d+127)/255)
-	}
-	return uint8(128 + (d+127)/255)
 }

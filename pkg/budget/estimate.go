@@ -123,10 +123,14 @@ func pngOutputBytes(info imagefile.Info) int64 {
 	return 4
 }
 
+// JPEGHeadroom is the fraction (1/JPEGHeadroom) by which a JPEG's N/8 decode exceeds the width it is for, so that
+// the resampler always does the last step (imageproc.JPEGScale says why).
+const JPEGHeadroom = 10
+
 // scaleN mirrors jpegscale.ScaleNFor through imageproc.JPEGScale: the smallest N whose ceil(side*N/8) keeps
-// minWidth and its tenth of headroom, where side is the stored side that becomes the upright width.
+// minWidth and its headroom, where side is the stored side that becomes the upright width.
 func scaleN(info imagefile.Info, minWidth int) int {
-	minWidth += minWidth / 10
+	minWidth += minWidth / JPEGHeadroom
 	side := info.Width
 	if info.Orientation >= 5 && info.Orientation <= 8 {
 		side = info.Height

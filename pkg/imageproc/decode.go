@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/image/webp"
 
+	"github.com/imgpipe/imgpipe/pkg/budget"
 	"github.com/imgpipe/imgpipe/pkg/heifdec"
 	"github.com/imgpipe/imgpipe/pkg/imagefile"
 	"github.com/imgpipe/imgpipe/pkg/jpegscale"
@@ -107,7 +108,7 @@ func onCanvas(frame image.Image, w, h int) image.Image {
 // reduced, and for orientations 5-8 its height becomes the upright width, so that is the side that must stay at
 // least minWidth.
 //
-// The decode keeps a tenth more than minWidth (JPEGHeadroom), so that Lanczos always does the last 10% of the
+// The decode keeps a tenth more than minWidth (budget.JPEGHeadroom, which the budget's estimate uses too), so that Lanczos always does the last 10% of the
 // reduction: when the IDCT's scaling does nearly all of it (5312 px to 1992 at 3/8 for a 1920 output), the
 // derivative measured 0.003 SSIM below sharp's, whose 1/2 shrink-on-load leaves 1.38x to Lanczos, and needed up
 // to 24% more bytes for sharp's SSIM; with the headroom it matches sharp's within 0.0005 for 10% more decode time
@@ -117,8 +118,5 @@ func JPEGScale(info imagefile.Info, minWidth int) int {
 	if swapsAxes(info.Orientation) {
 		side = info.Height
 	}
-	return jpegscale.ScaleNFor(side, minWidth+minWidth/JPEGHeadroom)
+	return jpegscale.ScaleNFor(side, minWidth+minWidth/budget.JPEGHeadroom)
 }
-
-// JPEGHeadroom is the fraction (1/JPEGHeadroom) by which a JPEG's N/8 decode exceeds the width it is for.
-const JPEGHeadroom = 10

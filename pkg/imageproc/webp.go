@@ -18,17 +18,17 @@ const WebPMethod = 2
 // over as YUV planes, libwebp's own layout, so no RGB conversion happens in between; anything else goes as NRGBA.
 func encodeWebP(w io.Writer, img image.Image, quality int) error {
 	if m, ok := img.(*image.YCbCr); ok && m.SubsampleRatio == image.YCbCrSubsampleRatio420 {
-		img = contiguousYUVA(m)
+		img = WebPFrame(m)
 	}
 	return webp.Encode(w, img, webp.Options{Quality: quality, Method: WebPMethod})
 }
 
-// contiguousYUVA copies a 4:2:0 frame into the single Y, Cb, Cr, A allocation, with rows exactly as wide as the
+// WebPFrame copies a 4:2:0 frame into the single Y, Cb, Cr, A allocation, with rows exactly as wide as the
 // picture, that the WebAssembly encoder reads as one buffer; alpha is opaque. It also maps the samples from JPEG's
 // full range to the studio swing VP8 stores (luma 16-235, chroma 16-240 around 128): libwebp takes YUV planes as
 // they are and every decoder expands them again, so full-range planes would come out with their contrast
 // stretched by 255/219, shadows and highlights clipped (TestWebPKeepsLevels).
-func contiguousYUVA(m *image.YCbCr) *image.NYCbCrA {
+func WebPFrame(m *image.YCbCr) *image.NYCbCrA {
 	b := m.Bounds()
 	out := image.NewNYCbCrA(image.Rect(0, 0, b.Dx(), b.Dy()), image.YCbCrSubsampleRatio420)
 	for y := 0; y < b.Dy(); y++ {

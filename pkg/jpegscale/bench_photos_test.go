@@ -20,14 +20,10 @@ import (
 // trips over the signal a child process sends.
 func benchPhotos(b *testing.B) map[string][]byte {
 	photosOnce.Do(func() {
-		dir := os.Getenv("JPEGSCALE_PHOTOS")
-		if dir == "" {
-			out, err := exec.Command("bash", "../../../shared/bench/photos.sh").Output()
-			if err != nil {
-				photosErr = fmt.Errorf("photos.sh: %v", err)
-				return
-			}
-			dir = strings.TrimSpace(string(out))
+		dir, err := benchPhotoDir()
+		if err != nil {
+			photosErr = err
+			return
 		}
 		names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 		photos = map[string][]byte{}
@@ -53,6 +49,18 @@ func benchPhotos(b *testing.B) map[string][]byte {
 		b.Skip(photosErr)
 	}
 	return photos
+}
+
+// benchPhotoDir is JPEGSCALE_PHOTOS, else the folder the shared bench script prints.
+func benchPhotoDir() (string, error) {
+	if dir := os.Getenv("JPEGSCALE_PHOTOS"); dir != "" {
+		return dir, nil
+	}
+	out, err := exec.Command("bash", "../../../shared/bench/photos.sh").Output()
+	if err != nil {
+		return "", fmt.Errorf("photos.sh: %v", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 var (

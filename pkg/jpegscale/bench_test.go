@@ -6,9 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -23,12 +21,7 @@ import (
 func benchInputs(b *testing.B) map[string][]byte {
 	benchCache.Do(func() {
 		m := map[string][]byte{}
-		dir := os.Getenv("JPEGSCALE_PHOTOS") // see benchPhotos
-		if dir == "" {
-			if out, err := exec.Command("bash", "../../../shared/bench/photos.sh").Output(); err == nil {
-				dir = strings.TrimSpace(string(out))
-			}
-		}
+		dir, _ := benchPhotoDir() // a missing folder leaves the synthetic inputs
 		if dir != "" {
 			name := filepath.Join(dir, "Dragonfly_by_Bolly.jpg")
 			if data, err := os.ReadFile(name); err == nil {

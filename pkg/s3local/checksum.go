@@ -29,6 +29,15 @@ var crc64nvme = crc64.MakeTable(0x9A6C9329AC4BC9B5)
 
 func checksumHeader(alg string) string { return "x-amz-checksum-" + strings.ToLower(alg) }
 
+// stored answers a PutObject or UploadPart as S3 does: 200 with the ETag and the checksums it verified.
+func (q *request) stored(etag string, checksums map[string]string) {
+	q.w.Header().Set("ETag", quote(etag))
+	for alg, v := range checksums {
+		q.w.Header().Set(checksumHeader(alg), v)
+	}
+	q.w.WriteHeader(http.StatusOK)
+}
+
 // bodyCheck reads a request body and, at its end, verifies everything the client declared about it: its length,
 // the signed SHA-256 (x-amz-content-sha256), Content-MD5, and x-amz-checksum-* values given as headers or, for
 // the aws-chunked form, as trailers. A mismatch is reported by Read in place of io.EOF, so nothing that reads

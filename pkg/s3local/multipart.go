@@ -104,11 +104,7 @@ func (q *request) uploadPart() error {
 		}
 		return err
 	}
-	q.w.Header().Set("ETag", quote(rec.ETag))
-	for alg, val := range body.Checksums {
-		q.w.Header().Set(checksumHeader(alg), val)
-	}
-	q.w.WriteHeader(http.StatusOK)
+	q.stored(rec.ETag, body.Checksums)
 	return nil
 }
 

@@ -117,11 +117,7 @@ func (q *request) putObject() error {
 	if err := q.commit(rec, check, EventPut); err != nil {
 		return err
 	}
-	q.w.Header().Set("ETag", quote(rec.ETag))
-	for alg, v := range rec.Checksums {
-		q.w.Header().Set(checksumHeader(alg), v)
-	}
-	q.w.WriteHeader(http.StatusOK)
+	q.stored(rec.ETag, rec.Checksums)
 	return nil
 }
 

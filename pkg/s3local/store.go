@@ -271,13 +271,8 @@ func (st *store) put(bucket, key string, rec *objectRecord, check func(old *obje
 		if err != nil {
 			return err
 		}
-		if old, err = getRecord(b, key); err != nil {
+		if old, err = checked(b, key, check); err != nil {
 			return err
-		}
-		if check != nil {
-			if err := check(old); err != nil {
-				return err
-			}
 		}
 		v, err := json.Marshal(rec)
 		if err != nil {
@@ -295,6 +290,21 @@ func (st *store) put(bucket, key string, rec *objectRecord, check func(old *obje
 	return old, nil
 }
 
+// checked reads the current version of key (nil if none) inside a write transaction and lets check, if any,
+// refuse the write.
+func checked(b *bolt.Bucket, key string, check func(old *objectRecord) error) (*objectRecord, error) {
+	old, err := getRecord(b, key)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(old); err != nil {
+			return nil, err
+		}
+	}
+	return old, nil
+}
+
 // remove deletes bucket/key if check (given the current version, nil if none) allows it. It returns the removed
 // version, nil if there was none.
 func (st *store) remove(bucket, key string, check func(old *objectRecord) error) (*objectRecord, error) {
@@ -304,13 +314,8 @@ func (st *store) remove(bucket, key string, check func(old *objectRecord) error)
 		if err != nil {
 			return err
 		}
-		if old, err = getRecord(b, key); err != nil {
+		if old, err = checked(b, key, check); err != nil {
 			return err
-		}
-		if check != nil {
-			if err := check(old); err != nil {
-				return err
-			}
 		}
 		if old == nil {
 			return nil
